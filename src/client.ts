@@ -1,0 +1,113 @@
+import ky, { type KyInstance } from 'ky';
+import { createTokenEndpoint } from './endpoint/token-endpoint';
+import { createEmitter, type AuthEventName, type AuthEvents, type Unsubscribe } from './events';
+import { createAuthHooks } from './http/auth-hooks';
+import { isTokenRejected } from './http/challenge';
+import { createOriginCheck } from './http/origins';
+import { normalizeOptions, type AuthClientOptions } from './options';
+import { createCoordinator } from './session/coordinator';
+import { createPersistence } from './session/persistence';
+import type { SessionSnapshot } from './session/snapshot';
+import { createScheduler } from './session/scheduler';
+
+export interface AuthClient {
+  /** ky instance: Bearer attached for trusted origins, refreshed and replayed as needed. `extend()`ed children share the session. */
+  readonly http: KyInstance;
+  /** The current session, readable synchronously. Never holds a token. */
+  readonly session: SessionSnapshot;
+  /** Resolves once the stored session (if any) has been read. */
+  readonly ready: Promise<void>;
+  /** Signs in with the login endpoint (JSON body, or `grant_type=password` with `protocol: 'oauth'`). */
+  login(credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot>;
+  /** Ends the session locally at once, everywhere; revokes at the server in the background (`revocation` tells how that went). */
+  logout(): Promise<{ revocation: Promise<boolean> }>;
+  /** Refreshes now (joins a refresh already in flight). */
+  refresh(): Promise<SessionSnapshot>;
+  /** A valid access token (refreshed first when due), or `null` when signed out. */
+  getAccessToken(signal?: AbortSignal): Promise<string | null>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends AuthEventName>(type: K, listener: (payload: AuthEvents[K]) => void): Unsubscribe;
+  /** Stops timers, listeners and channels; every pending waiter settles with a `DisposedError`. */
+  dispose(): void;
+}
+
+/** Creates a client. Nothing is shared between clients: each has its own session and its own refresh. */
+export function createAuthClient(options: AuthClientOptions): AuthClient {
+  const o = normalizeOptions(options);
+  const instanceId = Math.random().toString(36).slice(2, 10);
+  const emitter = createEmitter(o.onListenerError);
+  const persistence = createPersistence(o.storage, o.storageKey);
+  const endpoint = createTokenEndpoint({
+    fetch: o.fetch,
+    clock: o.clock,
+    timeout: o.timeout,
+    protocol: o.protocol,
+    loginUrl: o.loginUrl,
+    refreshUrl: o.refreshUrl,
+    revokeUrl: o.revokeUrl,
+    cookie: o.cookie,
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    scope: o.scope,
+    audience: o.audience,
+    deviceInfo: o.deviceInfo,
+    customRefresh: o.customRefresh,
+  });
+  let scheduler: ReturnType<typeof createScheduler> | undefined;
+  const coordinator = createCoordinator({
+    endpoint,
+    persistence,
+    emitter,
+    clock: o.clock,
+    lock: o.lock,
+    lockName: `tokenflight:${o.storageKey}`,
+    lockTimeout: o.lockTimeout,
+    margin: o.margin,
+    backoff: o.backoff,
+    random: o.random,
+    refreshKey: o.refreshKey,
+    onCommitted(tokens, kind) {
+      scheduler?.reschedule();
+      if (kind !== 'none' && o.channel !== null) o.channel.post({ type: kind, generation: Math.max(1, tokens?.generation ?? coordinator.snapshot.generation), from: instanceId });
+    },
+  });
+  scheduler = createScheduler({ coordinator, clock: o.clock, lifecycle: o.lifecycle, enabled: o.autoRefresh });
+
+  const unsubscribers: Array<() => void> = [
+    persistence.subscribe(() => void coordinator.syncFromStorage()),
+    o.channel?.subscribe((message) => {
+      if (message.from === instanceId) return;
+      if (message.type === 'logout') void coordinator.remoteLogout(message.generation);
+      else void coordinator.syncFromStorage();
+    }) ?? (() => undefined),
+  ];
+
+  const hooks = createAuthHooks({
+    session: coordinator,
+    isTrusted: createOriginCheck(o.origins),
+    shouldRefresh: o.shouldRefresh ?? isTokenRejected,
+    fetch: o.fetch,
+  });
+  const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });
+
+  return {
+    http,
+    get session() {
+      return coordinator.snapshot;
+    },
+    ready: coordinator.ready,
+    login: (credentials) => coordinator.login(credentials),
+    logout: () => coordinator.logout(),
+    refresh: () => coordinator.refresh(),
+    async getAccessToken(signal) {
+      return (await coordinator.usable(signal))?.accessToken ?? null;
+    },
+    on: (type, listener) => emitter.on(type, listener),
+    dispose() {
+      scheduler?.dispose();
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      o.channel?.close();
+      coordinator.dispose();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export { ErrorCode } from './codes';
+export { TokenflightError, isTokenflightError } from './base';
+export {
+  ConfigError,
+  LoginError,
+  RefreshError,
+  SessionEndedError,
+  ReplayError,
+  DisposedError,
+  NotAuthenticatedError,
+  type EndReason,
+} from './errors';
+export { isRefreshError, isSessionEndedError, isLoginError, isReplayError, isConfigError } from './guards';

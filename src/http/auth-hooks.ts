@@ -1,0 +1,73 @@
+import type { BeforeErrorHook, InitHook, Options } from 'ky';
+import { isHTTPError } from 'ky';
+import { ReplayError } from '../errors';
+import type { TokenSet } from '../session/token-set';
+
+/** What the hooks need from the session: its token for a request, and the token to replay with after a 401. */
+export interface TokenSource {
+  usable(signal?: AbortSignal | null): Promise<TokenSet | null>;
+  afterUnauthorized(generation: number, signal?: AbortSignal | null): Promise<TokenSet | null>;
+}
+
+export interface AuthHookConfig {
+  session: TokenSource;
+  isTrusted: (url: string) => boolean;
+  shouldRefresh: (response: Response) => boolean;
+  fetch: typeof globalThis.fetch;
+}
+
+type FetchFn = NonNullable<Options['fetch']>;
+const STREAM_REFUSED = Symbol.for('tokenflight.stream-refused');
+
+const isStream = (body: unknown): boolean =>
+  typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
+
+function withBearer(request: Request, token: string): Request {
+  const headers = new Headers(request.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  return new Request(request, { headers });
+}
+
+/**
+ * The ky hooks. `init` wraps each call's `fetch`, so every attempt (first send, ky's own retries,
+ * the 401 replay) gets the token current at that moment, and only trusted origins ever see it. The
+ * Authorization header lives only on the Request handed to fetch: ky's `request`, `options` and
+ * `HTTPError` never hold the token.
+ */
+export function createAuthHooks(config: AuthHookConfig): { init: InitHook; beforeError: BeforeErrorHook } {
+  const init: InitHook = (options) => {
+    const inner: FetchFn = options.fetch ?? config.fetch;
+    const streamBody = isStream(options.body);
+    const context: Record<string | symbol, unknown> = (options.context ??= {});
+    let replayed = false;
+
+    const authFetch: FetchFn = async (input, requestInit) => {
+      const request = input instanceof Request ? input : new Request(input, requestInit);
+      // A caller's own Authorization header (Basic, another scheme) is theirs: no token, no refresh.
+      if (!config.isTrusted(request.url) || request.headers.has('authorization')) return inner(request, requestInit);
+      const tokens = await config.session.usable(request.signal);
+      if (tokens === null || tokens.accessToken === null) return inner(request, requestInit);
+      const spare = replayed || streamBody ? null : request.body === null ? request : request.clone();
+      const response = await inner(withBearer(request, tokens.accessToken), requestInit);
+      if (replayed || !config.shouldRefresh(response)) return response;
+      const next = await config.session.afterUnauthorized(tokens.generation, request.signal);
+      if (next === null || next.accessToken === null) return response;
+      if (spare === null) {
+        context[STREAM_REFUSED] = true;
+        return response;
+      }
+      replayed = true;
+      if (!config.isTrusted(spare.url)) return response;
+      void response.body?.cancel().catch(() => undefined);
+      return inner(withBearer(spare, next.accessToken), requestInit);
+    };
+    options.fetch = authFetch;
+  };
+
+  const beforeError: BeforeErrorHook = ({ error, options }) =>
+    isHTTPError(error) && error.response.status === 401 && (options.context as Record<symbol, unknown>)[STREAM_REFUSED] === true
+      ? new ReplayError(error)
+      : error;
+
+  return { init, beforeError };
+}

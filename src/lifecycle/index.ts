@@ -1,0 +1,11 @@
+export { MAX_TIMER_MS, clampDelay, systemClock } from './clock';
+export type { Clock, TimerHandle } from './clock';
+export { inertLifecycle } from './signals';
+export type { LifecycleSignal, LifecycleSource } from './signals';
+export { browserLifecycle } from './browser';
+export type { BrowserLifecycleTarget } from './browser';
+export { reactNativeLifecycle } from './react-native';
+export type { AppStateLike, NetInfoLike } from './react-native';
+export { manualLifecycle } from './manual';
+export type { ManualLifecycle } from './manual';
+export type { EventTargetLike } from './env';

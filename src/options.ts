@@ -1,0 +1,159 @@
+import type { Options as KyOptions } from 'ky';
+import { ConfigError } from './errors';
+import type { CustomRefresh } from './endpoint/token-endpoint';
+import { defaultDeviceInfo } from './endpoint/device-info';
+import { systemClock, type Clock } from './lifecycle/clock';
+import { browserLifecycle } from './lifecycle/browser';
+import type { LifecycleSource } from './lifecycle/signals';
+import { memoryStorage } from './session/storage/memory';
+import { DEFAULT_STORAGE_KEY } from './session/storage/codec';
+import type { StorageAdapter } from './session/storage/types';
+import { defaultMargin } from './session/token-set';
+import { broadcastChannel } from './sync/broadcast';
+import { webLocks, type LockManager } from './sync/lock';
+import type { SyncChannel } from './sync/messages';
+
+/** Paths (resolved against `baseUrl`) or absolute URLs of the auth endpoints. */
+export interface AuthEndpoints {
+  /** @default 'auth/login' (`'oauth/token'` with `protocol: 'oauth'`); `false` when the client never logs in itself */
+  login?: string | false;
+  /** @default 'auth/refresh' (`'oauth/token'` with `protocol: 'oauth'`) */
+  refresh?: string;
+  /** JSON logout endpoint, or the RFC 7009 revocation endpoint with `protocol: 'oauth'`. `false` to skip revocation.
+   * @default 'auth/logout' (`'oauth/revoke'` with `protocol: 'oauth'`) */
+  logout?: string | false;
+}
+
+export interface AuthClientOptions {
+  /** Base URL of the API (trailing `/` added when missing); `auth.http` resolves relative paths against it and its origin is trusted. */
+  baseUrl: string;
+  /** Other origins (exact scheme, host and port) that may receive the access token. @default [] */
+  trustedOrigins?: readonly string[];
+  endpoints?: AuthEndpoints;
+  /**
+   * `json`: JSON bodies (`{ refreshToken }`), camelCase or snake_case answers.
+   * `oauth`: RFC 6749 token endpoint (form-encoded `grant_type=refresh_token`), RFC 7009 revocation.
+   * @default 'json'
+   */
+  protocol?: 'json' | 'oauth';
+  /** OAuth `client_id`. */
+  clientId?: string;
+  /** OAuth client secret (sent with HTTP Basic). Only for confidential clients, never in a browser. */
+  clientSecret?: string;
+  /** OAuth `scope` requested on login and refresh. */
+  scope?: string;
+  /** HttpOnly-cookie (backend-for-frontend) mode: the refresh token lives only in a cookie; requests to the auth endpoints use `credentials: 'include'`. @default false */
+  cookie?: boolean;
+  /** Replaces the built-in refresh call: receives the refresh token and a signal, returns the token response body. Throw a `SessionEndedError` to end the session. */
+  refresh?: CustomRefresh;
+  /** Start from a pre-issued long-lived refresh key (service or script): no login step. */
+  refreshKey?: string;
+  /** Audience sent with refreshes (service refresh keys). */
+  audience?: string;
+  /** Short description sent with login and refresh so users recognise their sessions; `false` sends none. @default e.g. "Chrome on Linux", "node/24" */
+  deviceInfo?: string | false;
+  /** Where the session is kept. @default memoryStorage() */
+  storage?: StorageAdapter;
+  /** @default 'tokenflight.session' */
+  storageKey?: string;
+  /** Cross-tab lock around refresh. @default webLocks() when `storage` is given, none with the default memory storage */
+  lock?: LockManager | false;
+  /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is given */
+  channel?: SyncChannel | false;
+  /** Longest wait for the cross-tab lock before refreshing without it (ms). @default 10000 */
+  lockTimeout?: number;
+  /** The fetch used for every request. @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+  /** @default systemClock (Date.now, setTimeout) */
+  clock?: Clock;
+  /** Visibility / online signals. @default browserLifecycle() (inert outside browsers) */
+  lifecycle?: LifecycleSource;
+  /** How long before expiry to refresh, given the token lifetime in ms. @default max(30 s, 10 % of lifetime) */
+  refreshMargin?: (lifetimeMs: number) => number;
+  /** Refresh in the background before expiry (paused while hidden or offline). @default true */
+  autoRefresh?: boolean;
+  /** Does this 401 mean the access token was rejected? @default 401 without a challenge or with a Bearer `invalid_token` challenge */
+  shouldRefresh?: (response: Response) => boolean;
+  /** Timeout of one token-endpoint call (ms). @default 10000 */
+  timeout?: number;
+  /** Backoff after transient refresh failures (ms). @default { base: 1000, max: 60000 } */
+  backoff?: { base?: number; max?: number };
+  /** Random source for jitter. @default Math.random */
+  random?: () => number;
+  /** Extra ky options for `auth.http` (timeout, retry, headers, hooks...). */
+  http?: Omit<KyOptions, 'baseUrl' | 'prefix'>;
+  /** Receives errors thrown by event listeners. @default console.error */
+  onListenerError?: (error: unknown) => void;
+}
+
+const url = (value: string, base: string, name: string): string => {
+  try {
+    return new URL(value, base).href;
+  } catch {
+    throw new ConfigError(`\`${name}\` is not a valid URL.`);
+  }
+};
+
+const positive = (value: number | undefined, fallback: number, name: string): number => {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`\`${name}\` must be a positive number.`);
+  return value;
+};
+
+/** Validates once and fills every default in one place. */
+export function normalizeOptions(options: AuthClientOptions) {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('Options are required.');
+  if (typeof options.baseUrl !== 'string') throw new ConfigError('`baseUrl` is required.');
+  const baseUrl = url(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`, 'http://x/', 'baseUrl');
+  const origins = [baseUrl, ...(options.trustedOrigins ?? [])].map((origin, i) => {
+    const parsed = new URL(url(origin, baseUrl, i === 0 ? 'baseUrl' : 'trustedOrigins'));
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('Trusted origins must be http(s).');
+    return parsed.origin;
+  });
+  const oauth = options.protocol === 'oauth';
+  if (options.protocol !== undefined && options.protocol !== 'json' && !oauth) throw new ConfigError('`protocol` must be "json" or "oauth".');
+  const endpoints = options.endpoints ?? {};
+  const login = endpoints.login ?? (oauth ? 'oauth/token' : 'auth/login');
+  const logout = endpoints.logout ?? (oauth ? 'oauth/revoke' : 'auth/logout');
+  const refreshKey = options.refreshKey;
+  if (refreshKey !== undefined && (typeof refreshKey !== 'string' || !/^[A-Za-z0-9\-._~+/]+=*$/.test(refreshKey))) {
+    throw new ConfigError('`refreshKey` must be a non-empty token (RFC 6750 b64token).');
+  }
+  const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY;
+  const shared = options.storage !== undefined;
+  const clock = options.clock ?? systemClock;
+  return {
+    baseUrl,
+    origins,
+    protocol: oauth ? ('oauth' as const) : ('json' as const),
+    loginUrl: login === false ? null : url(login, baseUrl, 'endpoints.login'),
+    refreshUrl: url(endpoints.refresh ?? (oauth ? 'oauth/token' : 'auth/refresh'), baseUrl, 'endpoints.refresh'),
+    revokeUrl: logout === false ? null : url(logout, baseUrl, 'endpoints.logout'),
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    scope: options.scope,
+    audience: options.audience,
+    cookie: options.cookie === true,
+    customRefresh: options.refresh,
+    refreshKey: refreshKey ?? null,
+    deviceInfo: options.deviceInfo === false ? null : (options.deviceInfo ?? defaultDeviceInfo()),
+    storage: options.storage ?? memoryStorage(),
+    storageKey,
+    lock: options.lock === false ? null : (options.lock ?? (shared ? webLocks(undefined, clock) : null)),
+    channel: options.channel === false ? null : (options.channel ?? (shared ? broadcastChannel(`tokenflight:${storageKey}`) : null)),
+    lockTimeout: positive(options.lockTimeout, 10_000, 'lockTimeout'),
+    fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
+    clock,
+    lifecycle: options.lifecycle ?? browserLifecycle(),
+    margin: options.refreshMargin ?? defaultMargin,
+    autoRefresh: options.autoRefresh !== false,
+    shouldRefresh: options.shouldRefresh,
+    timeout: positive(options.timeout, 10_000, 'timeout'),
+    backoff: { base: positive(options.backoff?.base, 1000, 'backoff.base'), max: positive(options.backoff?.max, 60_000, 'backoff.max') },
+    random: options.random ?? Math.random,
+    http: options.http ?? {},
+    onListenerError: options.onListenerError ?? ((error: unknown) => console.error('tokenflight: an event listener threw', error)),
+  };
+}
+
+export type ResolvedOptions = ReturnType<typeof normalizeOptions>;

@@ -1,0 +1,84 @@
+import { decodeSession, encodeSession } from './storage/codec';
+import type { StorageAdapter, StoredSession } from './storage/types';
+import { decodeClaims, type TokenSet } from './token-set';
+
+const UNKNOWN_EXPIRY = Number.MAX_SAFE_INTEGER;
+
+export type LoadResult = { kind: 'empty' } | { kind: 'invalid' } | { kind: 'session'; tokens: TokenSet };
+
+export function toStored(tokens: TokenSet): StoredSession {
+  return {
+    v: 1,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresAt: tokens.accessToken === null ? 0 : (tokens.expiresAt ?? UNKNOWN_EXPIRY),
+    receivedAt: tokens.receivedAt,
+    generation: tokens.generation,
+    scope: tokens.scope,
+  };
+}
+
+export function fromStored(stored: StoredSession): TokenSet {
+  return {
+    accessToken: stored.accessToken,
+    refreshToken: stored.refreshToken,
+    expiresAt: stored.accessToken === null ? null : stored.expiresAt >= UNKNOWN_EXPIRY ? null : stored.expiresAt,
+    receivedAt: stored.receivedAt,
+    scope: stored.scope,
+    claims: decodeClaims(stored.accessToken),
+    generation: stored.generation,
+  };
+}
+
+export interface Persistence {
+  load(): Promise<LoadResult>;
+  /** Writes unless `stillCurrent()` is false when the write's turn comes. Rejects when the store failed. */
+  save(tokens: TokenSet, stillCurrent: () => boolean): Promise<void>;
+  clear(): Promise<void>;
+  subscribe(onChange: () => void): () => void;
+}
+
+/**
+ * One key, one validated JSON blob. Every operation runs in order on one queue, so a write queued
+ * before a logout can never land after the logout's removal.
+ */
+export function createPersistence(storage: StorageAdapter, key: string): Persistence {
+  let queue: Promise<unknown> = Promise.resolve();
+  const enqueue = <T>(task: () => T | Promise<T>): Promise<T> => {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const remove = async () => {
+    try {
+      await storage.removeItem(key);
+    } catch {
+      // Nothing better to do: the blob is validated on every load anyway.
+    }
+  };
+
+  return {
+    load: () =>
+      enqueue(async (): Promise<LoadResult> => {
+        const raw = await storage.getItem(key);
+        if (raw === null || raw === undefined) return { kind: 'empty' };
+        const decoded = typeof raw === 'string' ? decodeSession(raw) : ({ ok: false } as const);
+        if (decoded.ok) return { kind: 'session', tokens: fromStored(decoded.session) };
+        await remove();
+        return { kind: 'invalid' };
+      }),
+    save: (tokens, stillCurrent) =>
+      enqueue(async () => {
+        if (!stillCurrent()) return;
+        try {
+          await storage.setItem(key, encodeSession(toStored(tokens)));
+        } catch (error) {
+          // Never leave an older (now rotated) refresh token behind.
+          await remove();
+          throw error;
+        }
+      }),
+    clear: () => enqueue(remove),
+    subscribe: (onChange) => storage.subscribe?.(key, onChange) ?? (() => undefined),
+  };
+}

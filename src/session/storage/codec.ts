@@ -1,0 +1,63 @@
+import type { StoredSession } from './types';
+
+export const DEFAULT_STORAGE_KEY = 'tokenflight.session';
+export const MAX_TOKEN_LENGTH = 65536;
+
+export type DecodeResult =
+  | { ok: true; session: StoredSession }
+  | { ok: false; reason: 'malformed' | 'version' | 'invalid' };
+
+const B64_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** RFC 6750 `b64token`: safe to put after `Bearer ` (no whitespace, CR/LF, NUL or non-ASCII). */
+export const isB64Token = (value: string): boolean => B64_TOKEN.test(value);
+
+const isToken = (v: unknown): v is string | null =>
+  v === null || (typeof v === 'string' && v.length <= MAX_TOKEN_LENGTH && B64_TOKEN.test(v));
+
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+export function encodeSession(s: StoredSession): string {
+  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope } = s;
+  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope });
+}
+
+/** Validates a stored blob field by field; storage is untrusted. Never throws. */
+export function decodeSession(raw: string): DecodeResult {
+  let o: unknown;
+  try {
+    o = JSON.parse(raw);
+  } catch {
+    // A bare token is the oldest layout; anything else is garbage.
+    return { ok: false, reason: isB64Token(raw) ? 'version' : 'malformed' };
+  }
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    Array.isArray(o) ||
+    Object.getPrototypeOf(o) !== Object.prototype ||
+    Object.keys(o).some((k) => FORBIDDEN_KEYS.includes(k))
+  ) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope } = o as Record<string, unknown>;
+  if (v !== 1) return { ok: false, reason: 'version' };
+  if (
+    !isToken(accessToken) ||
+    !isToken(refreshToken) ||
+    (accessToken === null && refreshToken === null) ||
+    !isTime(expiresAt) ||
+    !isTime(receivedAt) ||
+    !Number.isSafeInteger(generation) ||
+    (generation as number) < 1 ||
+    !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope)))
+  ) {
+    return { ok: false, reason: 'invalid' };
+  }
+  return {
+    ok: true,
+    session: { v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation: generation as number, scope },
+  };
+}

@@ -1,0 +1,13 @@
+export type { StorageAdapter, StoredSession } from './types';
+export { DEFAULT_STORAGE_KEY, MAX_TOKEN_LENGTH, decodeSession, encodeSession, isB64Token } from './codec';
+export type { DecodeResult } from './codec';
+export { memoryStorage } from './memory';
+export { webStorage } from './web';
+export type { WebStorageLike } from './web';
+export { asyncStorage } from './async';
+export type { AsyncStorageLike } from './async';
+export { secureStorage } from './secure';
+export type { SecureStoreLike } from './secure';
+export { keychainStore } from './keychain';
+export type { KeychainLike } from './keychain';
+export { splitStorage } from './split';

@@ -1,0 +1,23 @@
+export interface StorageAdapter {
+  getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
+  setItem(key: string, value: string): void | Promise<void>;
+  removeItem(key: string): void | Promise<void>;
+  /** Optional: notifies when ANOTHER context changed the key (web `storage` event). Returns unsubscribe. */
+  subscribe?(key: string, onChange: () => void): () => void;
+}
+
+/** The single persisted blob: one key, one JSON value, so an access/refresh pair never tears. */
+export interface StoredSession {
+  v: 1;
+  /** null = no usable access token: refresh before use. */
+  accessToken: string | null;
+  /** null in HttpOnly-cookie mode. */
+  refreshToken: string | null;
+  /** Epoch ms (local clock) when the access token expires; 0 when accessToken is null. */
+  expiresAt: number;
+  /** Epoch ms the tokens were received. */
+  receivedAt: number;
+  /** Positive safe integer, increases with every committed token set. */
+  generation: number;
+  scope: string | null;
+}

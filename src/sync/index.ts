@@ -1,0 +1,4 @@
+export { localLock, webLocks } from './lock';
+export type { LockManager, LockManagerLike } from './lock';
+export { broadcastChannel, localChannelHub, parseSyncMessage } from './channel';
+export type { BroadcastChannelCtor, BroadcastChannelLike, SyncChannel, SyncMessage } from './channel';

@@ -1,0 +1,45 @@
+import { AccessTokens } from './access-tokens';
+import { ServerClock } from './clock';
+import { CounterBook } from './counters';
+import { FaultQueue } from './faults';
+import { KeyStore } from './key-store';
+import type { ResolvedOptions } from './options';
+import { Rotator } from './rotation';
+import { Sessions } from './sessions';
+
+/** Everything one server instance owns; nothing is shared between instances. */
+export interface ServerContext {
+  readonly options: ResolvedOptions;
+  readonly clock: ServerClock;
+  readonly store: KeyStore;
+  readonly counters: CounterBook;
+  readonly faults: FaultQueue;
+  readonly access: AccessTokens;
+  readonly sessions: Sessions;
+  readonly rotator: Rotator;
+  /** Revokes a whole key family; the number of records revoked. */
+  revokeFamily(familyId: string): number;
+}
+
+export function createContext(options: ResolvedOptions): ServerContext {
+  const clock = new ServerClock(options.now);
+  const store = new KeyStore();
+  const counters = new CounterBook();
+  const access = new AccessTokens(options.secret, clock, options.accessTokenTtl, options.audience);
+  const sessions = new Sessions(options, clock, store, access);
+  const rotator = new Rotator(options.rotation, sessions, store, clock, counters);
+  return {
+    options,
+    clock,
+    store,
+    counters,
+    faults: new FaultQueue(),
+    access,
+    sessions,
+    rotator,
+    revokeFamily(familyId) {
+      rotator.forget(familyId);
+      return store.revokeFamily(familyId, clock.now());
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { ServerContext } from '../context';
+import { oauthError, oauthJson, raw } from '../http/responses';
+import { isFormRequest, readBasicClient, readForm } from '../http/request-data';
+import { isSubsetScope, normaliseScope } from '../scope';
+import type { IssuedPair } from '../sessions';
+import type { RouteHandler } from './route-types';
+
+type ClientCheck = { readonly ok: true; readonly clientId: string | undefined } | { readonly ok: false; readonly response: Response };
+
+/** Client identification from HTTP Basic or the `client_id` body parameter (RFC 6749 §2.3.1). */
+function identifyClient(ctx: ServerContext, request: Request, params: URLSearchParams, required: boolean): ClientCheck {
+  const basic = readBasicClient(request);
+  if (basic === null) return { ok: false, response: oauthError('invalid_client', 'Malformed Basic credentials') };
+  const fromBody = params.get('client_id') ?? undefined;
+  if (basic && fromBody !== undefined && basic.clientId !== fromBody) {
+    return { ok: false, response: oauthError('invalid_request', 'client_id differs between header and body') };
+  }
+  const clientId = basic?.clientId ?? fromBody;
+  if (clientId === undefined) {
+    return required ? { ok: false, response: oauthError('invalid_request', 'client_id is required') } : { ok: true, clientId };
+  }
+  if (!ctx.options.clients.includes(clientId)) return { ok: false, response: oauthError('invalid_client', 'Unknown client') };
+  return { ok: true, clientId };
+}
+
+function tokenBody(pair: IssuedPair): Response {
+  return oauthJson(200, {
+    access_token: pair.accessToken,
+    token_type: 'Bearer',
+    expires_in: pair.expiresIn,
+    refresh_token: pair.refreshToken,
+    scope: pair.scope,
+  });
+}
+
+async function passwordGrant(ctx: ServerContext, params: URLSearchParams): Promise<Response> {
+  const username = params.get('username');
+  const password = params.get('password');
+  if (username === null || password === null) return oauthError('invalid_request', 'username and password are required');
+  const user = ctx.sessions.authenticate(username, password);
+  if (!user) return oauthError('invalid_grant', 'Invalid username or password');
+  const requested = params.get('scope');
+  const scope = requested === null ? user.scope : normaliseScope(requested);
+  if (!isSubsetScope(scope, user.scope)) return oauthError('invalid_scope', 'The requested scope exceeds the granted scope');
+  const started = await ctx.sessions.start({
+    user,
+    audience: params.get('audience') || ctx.options.audience,
+    lifetime: ctx.options.refreshKeyLifetime,
+    deviceInfo: null,
+    content: { scope },
+  });
+  return tokenBody(await ctx.sessions.pair(started.record, started.refreshToken));
+}
+
+async function refreshGrant(ctx: ServerContext, params: URLSearchParams): Promise<Response> {
+  const refreshToken = params.get('refresh_token');
+  if (!refreshToken) return oauthError('invalid_request', 'refresh_token is required');
+  const scope = params.get('scope');
+  const result = await ctx.rotator.refresh({ refreshToken, deviceInfo: null, ...(scope === null ? {} : { scope }) });
+  return result.ok ? tokenBody(result.pair) : oauthError(result.error, result.description);
+}
+
+/** RFC 6749 token endpoint: password and refresh_token grants. */
+export const token: RouteHandler = async (ctx, request) => {
+  if (!isFormRequest(request)) return oauthError('invalid_request', 'Expected application/x-www-form-urlencoded');
+  const { params, duplicated } = await readForm(request);
+  if (duplicated !== null) return oauthError('invalid_request', `Parameter ${duplicated} was sent more than once`);
+  const grantType = params.get('grant_type');
+  if (!grantType) return oauthError('invalid_request', 'grant_type is required');
+  const client = identifyClient(ctx, request, params, true);
+  if (!client.ok) return client.response;
+  if (grantType === 'password') return passwordGrant(ctx, params);
+  if (grantType === 'refresh_token') return refreshGrant(ctx, params);
+  return oauthError('unsupported_grant_type', `Unsupported grant_type ${grantType}`);
+};
+
+/** RFC 7009 revocation: 200 whether or not the token was known. */
+export const revoke: RouteHandler = async (ctx, request) => {
+  if (!isFormRequest(request)) return oauthError('invalid_request', 'Expected application/x-www-form-urlencoded');
+  const { params } = await readForm(request);
+  const client = identifyClient(ctx, request, params, false);
+  if (!client.ok) return client.response;
+  const tokenValue = params.get('token');
+  if (!tokenValue) return oauthError('invalid_request', 'token is required');
+  const record = await ctx.sessions.find(tokenValue);
+  const revoked = record ? ctx.revokeFamily(record.familyId) > 0 : await ctx.access.revoke(tokenValue);
+  if (revoked) ctx.counters.increment('revocations');
+  return raw(200, null);
+};
+

@@ -1,0 +1,51 @@
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEventName, type AuthEvents } from '../../src';
+import { createAuthServer, type AuthServer, type AuthServerOptions } from '../../src/testing';
+
+export const API = 'http://auth.test/';
+
+/** One MSW server per file, strict about unhandled requests; fake clock for every test. */
+export function setup() {
+  const msw = setupServer();
+  const clients: AuthClient[] = [];
+  beforeAll(() => msw.listen({ onUnhandledFrame: 'error' }));
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.dispose();
+    msw.resetHandlers();
+    vi.useRealTimers();
+  });
+  afterAll(() => msw.close());
+
+  return {
+    msw,
+    server(options: AuthServerOptions = {}): AuthServer {
+      vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+      vi.setSystemTime(Date.UTC(2030, 0, 1));
+      const server = createAuthServer(options);
+      msw.use(...server.handlers);
+      return server;
+    },
+    client(options: Partial<AuthClientOptions> = {}): AuthClient {
+      const client = createAuthClient({ baseUrl: API, random: () => 0.5, deviceInfo: 'test', ...options });
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+/** Records every event of a client, in order. */
+export function record(client: AuthClient) {
+  const events: Array<{ type: AuthEventName; payload: unknown }> = [];
+  const names: AuthEventName[] = ['session:start', 'session:refresh', 'session:refresh-failed', 'session:end', 'session:error'];
+  for (const type of names) client.on(type, (payload: AuthEvents[typeof type]) => events.push({ type, payload }));
+  return {
+    events,
+    of: <K extends AuthEventName>(type: K) => events.filter((e) => e.type === type).map((e) => e.payload as AuthEvents[K]),
+  };
+}
+
+export const signIn = (client: AuthClient) => client.login({ username: 'ada', password: 'lovelace' });
+
+/** Moves the wall clock without firing timers (a visibly expired token, a laptop lid reopened). */
+export const jump = (ms: number) => vi.setSystemTime(Date.now() + ms);
