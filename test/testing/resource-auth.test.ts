@@ -17,6 +17,7 @@ describe('resource API challenges (RFC 6750)', () => {
     const response = await api(server, '/api/me');
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="tokenflight"');
+    expect(await response.json()).not.toHaveProperty('error');
     expect(server.counters.unauthorized).toBe(1);
   });
 
