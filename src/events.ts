@@ -16,7 +16,7 @@ export type AuthEvents = {
   /** The session ended; exactly once per session. */
   'session:end': { reason: EndReason; origin: EventOrigin };
   /** Any of the above, with the new snapshot (for UIs). */
-  'session:change': { session: SessionSnapshot; cause: 'session:start' | 'session:refresh' | 'session:refresh-failed' | 'session:end' | 'session:refreshing' };
+  'session:change': { session: SessionSnapshot; cause: 'session:loaded' | 'session:start' | 'session:refresh' | 'session:refresh-failed' | 'session:end' | 'session:refreshing' };
   /** A background task failed without ending the session (storage write, revocation, ...). */
   'session:error': { operation: 'storage-read' | 'storage-write' | 'revoke'; code: string; message: string };
 };

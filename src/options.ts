@@ -86,7 +86,7 @@ export interface AuthClientOptions {
   onListenerError?: (error: unknown) => void;
 }
 
-const url = (value: string, base: string, name: string): string => {
+const url = (value: string, base: string | undefined, name: string): string => {
   try {
     return new URL(value, base).href;
   } catch {
@@ -104,7 +104,9 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
 export function normalizeOptions(options: AuthClientOptions) {
   if (typeof options !== 'object' || options === null) throw new ConfigError('Options are required.');
   if (typeof options.baseUrl !== 'string') throw new ConfigError('`baseUrl` is required.');
-  const baseUrl = url(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`, 'http://x/', 'baseUrl');
+  // A relative baseUrl ('/api/') resolves against the page; elsewhere it must be absolute.
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  const baseUrl = url(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`, page, 'baseUrl');
   const origins = [baseUrl, ...(options.trustedOrigins ?? [])].map((origin, i) => {
     const parsed = new URL(url(origin, baseUrl, i === 0 ? 'baseUrl' : 'trustedOrigins'));
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('Trusted origins must be http(s).');

@@ -265,7 +265,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       commit(key, 'refresh-key', false);
     } else {
       if (loaded.kind === 'invalid') emitter.emit('session:end', { reason: 'invalid-storage', origin: 'local' });
-      publish(loaded.kind === 'invalid' ? 'session:end' : 'session:start', false);
+      publish(loaded.kind === 'invalid' ? 'session:end' : 'session:loaded', false);
     }
   }
   void hydrate().finally(readyResolve);

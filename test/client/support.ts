@@ -1,3 +1,4 @@
+import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEventName, type AuthEvents } from '../../src';
@@ -49,3 +50,31 @@ export const signIn = (client: AuthClient) => client.login({ username: 'ada', pa
 
 /** Moves the wall clock without firing timers (a visibly expired token, a laptop lid reopened). */
 export const jump = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
+/** Lets in-flight mocked responses arrive (they need real macrotasks, which fake timers leave alone). */
+export async function flush(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Holds the next calls to `path` until `release()`: a deterministic slow endpoint (no timers).
+ * `entered` resolves when the first call arrives, `done` when the server has answered it.
+ */
+export function hold(server: AuthServer, msw: ReturnType<typeof setupServer>, path: string) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const arrived = new Promise<void>((resolve) => (entered = resolve));
+  let answered!: () => void;
+  const done = new Promise<void>((resolve) => (answered = resolve));
+  msw.use(
+    http.post(`${server.origin}${path}`, async ({ request }) => {
+      entered();
+      await gate;
+      const response = await server.handle(request);
+      answered();
+      return response;
+    }),
+  );
+  return { entered: arrived, release, done };
+}
