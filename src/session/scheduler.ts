@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../lifecycle/clock';
+import { clampDelay, type Clock, type TimerHandle } from '../lifecycle/clock';
 import type { LifecycleSource } from '../lifecycle/signals';
 
 interface Wakeable {
@@ -31,7 +31,7 @@ export function createScheduler(deps: { coordinator: Wakeable; clock: Clock; lif
       timer = undefined;
       coordinator.wake();
       if (timer === undefined) reschedule();
-    }, Math.max(1, at - clock.now()));
+    }, clampDelay(Math.max(1, at - clock.now())));
   }
 
   const unsubscribe = lifecycle.subscribe((signal) => {

@@ -1,0 +1,33 @@
+import { describe, expect, it, vi } from 'vitest';
+import { flush, setup, signIn } from './support';
+
+const env = setup();
+
+describe('proactive refresh', () => {
+  it('steady state: the background timer refreshes ahead, the server serves zero 401s', async () => {
+    const server = env.server({ accessTokenTtl: 60 });
+    const auth = env.client();
+    await signIn(auth);
+    server.resetCounters();
+    for (let second = 1; second <= 600; second++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await flush(2);
+      if (second % 5 === 0) await auth.http.get('api/me').json();
+    }
+    expect(server.counters.unauthorized).toBe(0);
+    // 60 s tokens refreshed 30 s before expiry: one refresh per 30 s, never more.
+    expect(server.counters.refreshCalls).toBeGreaterThanOrEqual(19);
+    expect(server.counters.refreshCalls).toBeLessThanOrEqual(21);
+    expect(server.counters.reuseDetections).toBe(0);
+  });
+
+  it('without the timer, a request refreshes first when the token is within the margin', async () => {
+    const server = env.server({ accessTokenTtl: 600 });
+    const auth = env.client({ autoRefresh: false });
+    await signIn(auth);
+    vi.setSystemTime(Date.now() + 545_000); // 55 s before expiry, inside the 60 s margin
+    await auth.http.get('api/me').json();
+    expect(server.counters.refreshCalls).toBe(1);
+    expect(server.counters.unauthorized).toBe(0);
+  });
+});
