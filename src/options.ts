@@ -74,7 +74,7 @@ export interface AuthClientOptions {
   autoRefresh?: boolean;
   /** Does this 401 mean the access token was rejected? @default 401 without a challenge or with a Bearer `invalid_token` challenge */
   shouldRefresh?: (response: Response) => boolean;
-  /** Timeout of one token-endpoint call (ms). @default 10000 */
+  /** Timeout of one token-endpoint call (ms). Long on purpose: a refresh that was sent is not abandoned lightly, since the server may already have rotated the token. @default 30000 */
   timeout?: number;
   /** Backoff after transient refresh failures (ms). @default { base: 1000, max: 60000 } */
   backoff?: { base?: number; max?: number };
@@ -150,7 +150,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     margin: options.refreshMargin ?? defaultMargin,
     autoRefresh: options.autoRefresh !== false,
     shouldRefresh: options.shouldRefresh,
-    timeout: positive(options.timeout, 10_000, 'timeout'),
+    timeout: positive(options.timeout, 30_000, 'timeout'),
     backoff: { base: positive(options.backoff?.base, 1000, 'backoff.base'), max: positive(options.backoff?.max, 60_000, 'backoff.max') },
     random: options.random ?? Math.random,
     http: options.http ?? {},

@@ -32,7 +32,7 @@ describe('logout', () => {
     const server = env.server();
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
-    server.inject('logout', { type: 'delay', ms: 30_000 });
+    server.inject('logout', { type: 'delay', ms: 120_000 });
     const { revocation } = await auth.logout();
     expect(auth.session.status).toBe('unauthenticated');
     await vi.advanceTimersByTimeAsync(31_000);
