@@ -5,6 +5,7 @@ import { defaultDeviceInfo } from './endpoint/device-info';
 import { systemClock, type Clock } from './lifecycle/clock';
 import { browserLifecycle } from './lifecycle/browser';
 import type { LifecycleSource } from './lifecycle/signals';
+import { isB64Token } from './session/b64token';
 import { memoryStorage } from './session/storage/memory';
 import { DEFAULT_STORAGE_KEY } from './session/storage/codec';
 import type { StorageAdapter } from './session/storage/types';
@@ -118,7 +119,7 @@ export function normalizeOptions(options: AuthClientOptions) {
   const login = endpoints.login ?? (oauth ? 'oauth/token' : 'auth/login');
   const logout = endpoints.logout ?? (oauth ? 'oauth/revoke' : 'auth/logout');
   const refreshKey = options.refreshKey;
-  if (refreshKey !== undefined && (typeof refreshKey !== 'string' || !/^[A-Za-z0-9\-._~+/]+=*$/.test(refreshKey))) {
+  if (refreshKey !== undefined && !isB64Token(refreshKey)) {
     throw new ConfigError('`refreshKey` must be a non-empty token (RFC 6750 b64token).');
   }
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY;

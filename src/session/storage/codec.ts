@@ -1,21 +1,17 @@
+import { isB64Token } from '../b64token';
 import type { StoredSession } from './types';
 
+export { isB64Token, MAX_TOKEN_LENGTH } from '../b64token';
 export const DEFAULT_STORAGE_KEY = 'tokenflight.session';
-export const MAX_TOKEN_LENGTH = 65536;
 
 export type DecodeResult =
   | { ok: true; session: StoredSession }
   | { ok: false; reason: 'malformed' | 'version' | 'invalid' };
 
-const B64_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
-/** RFC 6750 `b64token`: safe to put after `Bearer ` (no whitespace, CR/LF, NUL or non-ASCII). */
-export const isB64Token = (value: string): boolean => B64_TOKEN.test(value);
-
-const isToken = (v: unknown): v is string | null =>
-  v === null || (typeof v === 'string' && v.length <= MAX_TOKEN_LENGTH && B64_TOKEN.test(v));
+const isToken = (v: unknown): v is string | null => v === null || isB64Token(v);
 
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
