@@ -2,7 +2,12 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const entries = { tokenflight: ['createAuthClient', 'memoryStorage', 'ErrorCode'], 'tokenflight/testing': ['createAuthServer', 'leeway'] };
+const entries = {
+  tokenflight: ['createAuthClient', 'memoryStorage', 'ErrorCode'],
+  'tokenflight/testing': ['createAuthServer', 'leeway'],
+  'tokenflight/react': ['AuthProvider', 'useAuth', 'useSession', 'useAuthEvent'],
+  'tokenflight/react-native': ['createAuthClient', 'createNativeAuthClient', 'installPolyfills', 'asyncStorage', 'secureStorage', 'keychainStore', 'splitStorage', 'reactNativeLifecycle', 'ErrorCode'],
+};
 let failed = false;
 for (const [entry, names] of Object.entries(entries)) {
   const esm = await import(entry);

@@ -1,4 +1,5 @@
 import ky, { type KyInstance } from 'ky';
+import { createSessionsApi, type SessionsApi } from './endpoint/sessions-api';
 import { createTokenEndpoint } from './endpoint/token-endpoint';
 import { createEmitter, type AuthEventName, type AuthEvents, type Unsubscribe } from './events';
 import { createAuthHooks } from './http/auth-hooks';
@@ -7,6 +8,7 @@ import { createOriginCheck } from './http/origins';
 import { normalizeOptions, type AuthClientOptions } from './options';
 import { createCoordinator } from './session/coordinator';
 import { createPersistence } from './session/persistence';
+import { createRevoker } from './session/revoker';
 import type { SessionSnapshot } from './session/snapshot';
 import { createScheduler } from './session/scheduler';
 
@@ -25,6 +27,8 @@ export interface AuthClient {
   refresh(): Promise<SessionSnapshot>;
   /** A valid access token (refreshed first when due), or `null` when signed out. */
   getAccessToken(signal?: AbortSignal): Promise<string | null>;
+  /** The user's sessions (devices, service keys) through the server's key admin API (`endpoints.keys`). */
+  readonly sessions: SessionsApi;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends AuthEventName>(type: K, listener: (payload: AuthEvents[K]) => void): Unsubscribe;
   /** Stops timers, listeners and channels; every pending waiter settles with a `DisposedError`. */
@@ -53,9 +57,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     deviceInfo: o.deviceInfo,
     customRefresh: o.customRefresh,
   });
+  // Revocation retries a transient failure later (bounded) and reports giving up as `session:error`.
+  const revoker = createRevoker({
+    attempt: endpoint.revokeOnce,
+    clock: o.clock,
+    backoff: o.backoff,
+    random: o.random,
+    onError: (error) => emitter.emit('session:error', error),
+  });
   let scheduler: ReturnType<typeof createScheduler> | undefined;
   const coordinator = createCoordinator({
-    endpoint,
+    endpoint: { ...endpoint, revoke: revoker.revoke },
     persistence,
     emitter,
     clock: o.clock,
@@ -102,8 +114,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async getAccessToken(signal) {
       return (await coordinator.usable(signal))?.accessToken ?? null;
     },
+    sessions: createSessionsApi(http, o.keysUrl),
     on: (type, listener) => emitter.on(type, listener),
     dispose() {
+      revoker.dispose();
       scheduler?.dispose();
       for (const unsubscribe of unsubscribers) unsubscribe();
       o.channel?.close();

@@ -3,6 +3,7 @@ export { createAuthClient, type AuthClient } from './client';
 export type { AuthClientOptions, AuthEndpoints } from './options';
 export type { SessionSnapshot } from './session/snapshot';
 export type { CustomRefresh } from './endpoint/token-endpoint';
+export type { DeviceSession, SessionsApi } from './endpoint/sessions-api';
 
 // Events
 export type { AuthEvents, AuthEventName, EventOrigin, Unsubscribe } from './events';

@@ -23,6 +23,8 @@ export interface AuthEndpoints {
   /** JSON logout endpoint, or the RFC 7009 revocation endpoint with `protocol: 'oauth'`. `false` to skip revocation.
    * @default 'auth/logout' (`'oauth/revoke'` with `protocol: 'oauth'`) */
   logout?: string | false;
+  /** Key admin API behind `auth.sessions` (`GET` lists, `DELETE <keys>/:jti` revokes), called through `auth.http`. @default 'auth/keys' */
+  keys?: string;
 }
 
 export interface AuthClientOptions {
@@ -132,6 +134,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     loginUrl: login === false ? null : url(login, baseUrl, 'endpoints.login'),
     refreshUrl: url(endpoints.refresh ?? (oauth ? 'oauth/token' : 'auth/refresh'), baseUrl, 'endpoints.refresh'),
     revokeUrl: logout === false ? null : url(logout, baseUrl, 'endpoints.logout'),
+    keysUrl: url(endpoints.keys ?? 'auth/keys', baseUrl, 'endpoints.keys'),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     scope: options.scope,

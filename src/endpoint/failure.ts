@@ -16,21 +16,38 @@ export const isEndpointFailure = (e: unknown): e is EndpointFailureError => e in
 
 /** OAuth error codes that describe a temporary server condition rather than a dead grant. */
 const TEMPORARY = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
-const OAUTH_ERROR = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+/**
+ * What an OAuth `error` code looks like (`invalid_grant`, `unauthorized_client`, ...). Anything else
+ * (free text, a value echoing a token) is not surfaced: the body then counts as no OAuth error body.
+ */
+const OAUTH_ERROR = /^[a-z][a-z0-9_.-]{0,63}$/;
+/** Longest honoured `Retry-After` (one day); a larger value is clamped, never spun on. */
+const MAX_RETRY_AFTER_MS = 86_400_000;
 
-function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (header.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+/** `Retry-After` as a delay: delta-seconds, or an HTTP-date measured against the response's own `Date`. */
+export function retryAfterMs(headers: Headers, now: number): number | undefined {
+  const header = headers.get('retry-after')?.trim();
+  if (header === undefined || header === '') return undefined;
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(header)) ms = Number(header) * 1000;
+  else {
+    const at = Date.parse(header);
+    if (!Number.isFinite(at)) return undefined;
+    const date = Date.parse(headers.get('date') ?? '');
+    ms = at - (Number.isFinite(date) ? date : now);
+  }
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+/** The OAuth `error` code of a parsed body, when it has a well-formed one. */
+export function oauthErrorCode(body: unknown): string | undefined {
+  const error = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)['error'] : undefined;
+  return typeof error === 'string' && OAUTH_ERROR.test(error) ? error : undefined;
 }
 
 function oauthError(text: string): string | undefined {
   try {
-    const body: unknown = JSON.parse(text);
-    const error = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['error'] : undefined;
-    return typeof error === 'string' && OAUTH_ERROR.test(error) ? error : undefined;
+    return oauthErrorCode(JSON.parse(text));
   } catch {
     return undefined;
   }
@@ -38,12 +55,13 @@ function oauthError(text: string): string | undefined {
 
 /**
  * The failure policy: a 401, or an OAuth error body on another 4xx, ends the session; network
- * errors, timeouts, 5xx, 404, 408, 429 and unusable bodies are transient.
+ * errors, timeouts, 5xx, 404, 408, 429, `temporarily_unavailable`-style codes and unusable bodies
+ * are transient.
  */
 export function classifyResponse(status: number, text: string, headers: Headers, now: number): EndpointFailure {
   const error = oauthError(text);
   const transient = (): EndpointFailure => {
-    const after = retryAfterMs(headers.get('retry-after'), now);
+    const after = retryAfterMs(headers, now);
     return { kind: 'transient', code: 'status', status, noResponse: false, ...(after === undefined ? {} : { retryAfterMs: after }) };
   };
   if (status >= 500 || status === 404 || status === 408 || status === 429) return transient();
@@ -51,4 +69,13 @@ export function classifyResponse(status: number, text: string, headers: Headers,
   if (status === 401) return { kind: 'terminal', reason: error ?? 'unauthorized', status };
   if (status >= 400 && error !== undefined) return { kind: 'terminal', reason: error, status };
   return transient();
+}
+
+/** A 2xx body without tokens but with an OAuth error code (non-compliant servers) is still an OAuth error body. */
+export function classifySuccessBody(status: number, body: unknown): EndpointFailure | undefined {
+  const error = oauthErrorCode(body);
+  if (error === undefined) return undefined;
+  const record = body as Record<string, unknown>;
+  if (record['access_token'] !== undefined || record['accessToken'] !== undefined) return undefined;
+  return TEMPORARY.has(error) ? { kind: 'transient', code: 'status', status, noResponse: false } : { kind: 'terminal', reason: error, status };
 }

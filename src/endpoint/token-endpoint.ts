@@ -1,8 +1,13 @@
 import ky, { isTimeoutError } from 'ky';
-import type { Clock } from '../lifecycle/clock';
-import { classifyResponse, EndpointFailureError } from './failure';
+import { isSessionEndedError } from '../errors';
+import type { Clock, TimerHandle } from '../lifecycle/clock';
+import { classifyResponse, classifySuccessBody, EndpointFailureError } from './failure';
 
-/** A user-supplied refresh for servers that fit neither the JSON nor the OAuth 2.0 shape. */
+/**
+ * A user-supplied refresh for servers that fit neither the JSON nor the OAuth 2.0 shape. Returns the
+ * token response body (or a `Response`, read like the built-in endpoints read theirs). Throw a
+ * `SessionEndedError` to end the session; any other error is transient.
+ */
 export type CustomRefresh = (context: { refreshToken: string | null; signal: AbortSignal }) => Promise<unknown>;
 
 export interface EndpointConfig {
@@ -30,12 +35,22 @@ export interface EndpointResult {
   serverOffset: number;
 }
 
+/** One revocation attempt: done (revoked, or nothing left to revoke), worth retrying later, or refused. */
+export type RevokeOutcome = { kind: 'done' } | { kind: 'retry'; retryAfterMs?: number } | { kind: 'rejected'; reason: string; status?: number };
+
 export interface TokenEndpoint {
   login(credentials: Readonly<Record<string, unknown>>): Promise<EndpointResult>;
   refresh(refreshToken: string | null): Promise<EndpointResult>;
-  /** Best-effort revocation: resolves `true` when done, `false` when worth retrying later; never throws. */
+  /** One best-effort revocation attempt: `true` when done, `false` otherwise; never throws. */
   revoke(refreshToken: string | null): Promise<boolean>;
+  /** One revocation attempt with the detail a retry policy needs; never throws. */
+  revokeOnce(refreshToken: string | null): Promise<RevokeOutcome>;
 }
+
+/** Rejections of a revocation that mean the token is already unusable: nothing left to revoke. */
+const ALREADY_DEAD = new Set(['invalid_grant', 'invalid_token']);
+/** Offsets under 5 s are within the `Date` header's 1 s resolution plus latency: ignored. */
+const MIN_OFFSET_MS = 5000;
 
 const form = (fields: Record<string, string | undefined>): URLSearchParams => {
   const params = new URLSearchParams();
@@ -47,6 +62,13 @@ const form = (fields: Record<string, string | undefined>): URLSearchParams => {
 const basic = (id: string, secret: string): string =>
   `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`.replace(/%20/g, '+'))}`;
 
+/** In cookie mode the refresh token must never reach the client's memory or storage, even if a server sends one. */
+function withoutRefreshToken(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const { refresh_token: _snake, refreshToken: _camel, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
 /** The only code that talks to login/refresh/revoke, through a bare ky instance without auth hooks. */
 export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
   const http = ky.create({
@@ -55,15 +77,17 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     throwHttpErrors: false,
     timeout: config.timeout,
     credentials: config.cookie ? 'include' : 'same-origin',
+    // A redirect would carry the refresh token in the body to another URL: never follow one.
+    redirect: 'manual',
     headers: { accept: 'application/json' },
   });
   const extra = { device_info: config.deviceInfo ?? undefined, audience: config.audience };
   const clientAuth = config.clientSecret !== undefined && config.clientId !== undefined;
+  const strip = (body: unknown) => (config.cookie ? withoutRefreshToken(body) : body);
 
-  async function post(url: string, payload: Record<string, unknown> | URLSearchParams): Promise<EndpointResult> {
-    let response: Response;
+  async function send(url: string, payload: Record<string, unknown> | URLSearchParams): Promise<Response> {
     try {
-      response = await http.post(url, {
+      return await http.post(url, {
         ...(payload instanceof URLSearchParams ? { body: payload } : { json: payload }),
         ...(clientAuth && payload instanceof URLSearchParams
           ? { headers: { authorization: basic(config.clientId ?? '', config.clientSecret ?? '') } }
@@ -73,7 +97,6 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       // ky's errors hold the request (and so the refresh token in its body): never chain them.
       throw new EndpointFailureError({ kind: 'transient', code: isTimeoutError(error) ? 'timeout' : 'network', noResponse: true });
     }
-    return read(response);
   }
 
   async function read(response: Response): Promise<EndpointResult> {
@@ -87,45 +110,84 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     if (!response.ok) throw new EndpointFailureError(classifyResponse(response.status, text, response.headers, receivedAt));
     const date = Date.parse(response.headers.get('date') ?? '');
     const offset = Number.isFinite(date) ? date - receivedAt : 0;
+    let body: unknown;
     try {
-      // Offsets under 5 s are within the header's 1 s resolution plus latency: ignore them.
-      return { body: JSON.parse(text) as unknown, receivedAt, serverOffset: Math.abs(offset) < 5000 ? 0 : offset };
+      body = JSON.parse(text) as unknown;
     } catch {
       throw new EndpointFailureError({ kind: 'transient', code: 'body', status: response.status, noResponse: false });
+    }
+    const failure = classifySuccessBody(response.status, body);
+    if (failure !== undefined) throw new EndpointFailureError(failure);
+    return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset };
+  }
+
+  const post = async (url: string, payload: Record<string, unknown> | URLSearchParams) => read(await send(url, payload));
+
+  /** Runs the custom refresh under the client's clock-driven timeout; its errors are never chained (they may hold the token). */
+  async function custom(run: CustomRefresh, refreshToken: string | null): Promise<EndpointResult> {
+    const controller = new AbortController();
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = config.clock.setTimeout(() => {
+        const failure = new EndpointFailureError({ kind: 'transient', code: 'timeout', noResponse: false });
+        controller.abort(failure);
+        reject(failure);
+      }, config.timeout);
+    });
+    try {
+      const result = await Promise.race([run({ refreshToken, signal: controller.signal }), timedOut]);
+      if (result instanceof Response) return await read(result);
+      return { body: strip(result), receivedAt: config.clock.now(), serverOffset: 0 };
+    } catch (error) {
+      if (error instanceof EndpointFailureError) throw error;
+      if (isSessionEndedError(error)) throw new EndpointFailureError({ kind: 'terminal', reason: error.reason });
+      throw new EndpointFailureError({ kind: 'transient', code: 'network', noResponse: false });
+    } finally {
+      config.clock.clearTimeout(timer);
     }
   }
 
   const clientFields = () => (clientAuth ? {} : { client_id: config.clientId });
+  const device = () => (config.deviceInfo === null ? {} : { deviceInfo: config.deviceInfo });
+  const audience = () => (config.audience === undefined ? {} : { audience: config.audience });
+
+  async function revokeOnce(refreshToken: string | null): Promise<RevokeOutcome> {
+    if (config.revokeUrl === null || (refreshToken === null && !config.cookie)) return { kind: 'done' };
+    const payload =
+      config.protocol === 'oauth'
+        ? form({ token: refreshToken ?? undefined, token_type_hint: 'refresh_token', ...clientFields() })
+        : config.cookie
+          ? {}
+          : { refreshToken };
+    let response: Response;
+    try {
+      response = await send(config.revokeUrl, payload);
+    } catch {
+      return { kind: 'retry' };
+    }
+    if (response.ok) {
+      void response.body?.cancel().catch(() => undefined);
+      return { kind: 'done' };
+    }
+    const failure = classifyResponse(response.status, await response.text().catch(() => ''), response.headers, config.clock.now());
+    if (failure.kind === 'transient') return { kind: 'retry', ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }) };
+    if (ALREADY_DEAD.has(failure.reason)) return { kind: 'done' };
+    return { kind: 'rejected', reason: failure.reason, status: response.status };
+  }
 
   return {
-    login(credentials) {
+    async login(credentials) {
       if (config.loginUrl === null) throw new EndpointFailureError({ kind: 'terminal', reason: 'no-login-endpoint' });
-      if (config.protocol === 'json') return post(config.loginUrl, { ...credentials, ...(config.deviceInfo === null ? {} : { deviceInfo: config.deviceInfo }) });
+      if (config.protocol === 'json') return post(config.loginUrl, { ...credentials, ...device(), ...audience() });
       const fields: Record<string, string | undefined> = { grant_type: 'password', scope: config.scope, ...clientFields(), ...extra };
       for (const [key, value] of Object.entries(credentials)) if (typeof value === 'string') fields[key] = value;
       return post(config.loginUrl, form(fields));
     },
 
     async refresh(refreshToken) {
-      if (config.customRefresh !== undefined) {
-        const signal = AbortSignal.timeout(config.timeout);
-        let body: unknown;
-        try {
-          body = await config.customRefresh({ refreshToken, signal });
-        } catch (error) {
-          if (error instanceof EndpointFailureError) throw error;
-          const terminal = typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'TF_SESSION_ENDED';
-          const reason = terminal ? String((error as { reason?: unknown }).reason ?? 'invalid_grant') : '';
-          throw new EndpointFailureError(terminal ? { kind: 'terminal', reason } : { kind: 'transient', code: 'network', noResponse: true });
-        }
-        return { body, receivedAt: config.clock.now(), serverOffset: 0 };
-      }
+      if (config.customRefresh !== undefined) return custom(config.customRefresh, refreshToken);
       if (config.protocol === 'json') {
-        return post(config.refreshUrl, {
-          ...(config.cookie ? {} : { refreshToken }),
-          ...(config.deviceInfo === null ? {} : { deviceInfo: config.deviceInfo }),
-          ...(config.audience === undefined ? {} : { audience: config.audience }),
-        });
+        return post(config.refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() });
       }
       return post(
         config.refreshUrl,
@@ -133,21 +195,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       );
     },
 
-    async revoke(refreshToken) {
-      if (config.revokeUrl === null || (refreshToken === null && !config.cookie)) return true;
-      try {
-        const payload =
-          config.protocol === 'oauth'
-            ? form({ token: refreshToken ?? undefined, token_type_hint: 'refresh_token', ...clientFields() })
-            : config.cookie
-              ? {}
-              : { refreshToken };
-        await post(config.revokeUrl, payload);
-        return true;
-      } catch (error) {
-        const failure = error instanceof EndpointFailureError ? error.failure : undefined;
-        return failure?.kind === 'terminal' || failure?.code === 'body';
-      }
-    },
+    revokeOnce,
+    revoke: async (refreshToken) => (await revokeOnce(refreshToken)).kind === 'done',
   };
 }

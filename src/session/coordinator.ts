@@ -1,15 +1,16 @@
-import { DisposedError, LoginError, NotAuthenticatedError, RefreshError, SessionEndedError } from '../errors';
+import { DisposedError, LoginError, RefreshError, SessionEndedError } from '../errors';
 import type { EndReason } from '../errors';
-import { isEndpointFailure, type EndpointFailure } from '../endpoint/failure';
+import { isEndpointFailure } from '../endpoint/failure';
 import type { TokenEndpoint, EndpointResult } from '../endpoint/token-endpoint';
 import type { AuthEvents, Emitter, EventOrigin } from '../events';
 import type { Clock } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
-import { backoffDelay } from './backoff';
 import { createWaiters } from './guard';
 import type { Persistence } from './persistence';
+import { createRefresher, type SessionCore } from './refresher';
+import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
-import { parseTokenResponse, refreshDueAt, type ParsedTokens, type TokenSet } from './token-set';
+import { parseTokenResponse, refreshDueAt, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions {
   endpoint: TokenEndpoint;
@@ -41,12 +42,6 @@ export function createCoordinator(options: CoordinatorOptions) {
   let tokens: TokenSet | null = null;
   let snapshot: SessionSnapshot = LOADING;
   let epoch = 0;
-  let inflight: Promise<TokenSet> | null = null;
-  let inflightId = 0;
-  let refreshSeq = 0;
-  let failures = 0;
-  let retryAt: number | null = null;
-  let lastError: RefreshError | null = null;
   let persisted = false;
   /** Generation at which the current session started (login, storage, adoption): remote logouts older than it do not apply. */
   let startGeneration = 0;
@@ -60,7 +55,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   };
   const isExpired = (t: TokenSet) => t.accessToken === null || (t.expiresAt !== null && now() >= t.expiresAt);
 
-  function publish(cause: Change, refreshing = inflight !== null): void {
+  function publish(cause: Change, refreshing = refresher.inflight !== null): void {
     const t = tokens;
     snapshot = Object.freeze({
       status: t === null ? (hydrated ? 'unauthenticated' : 'loading') : 'authenticated',
@@ -76,22 +71,14 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** Starts a new epoch: waiters of the old session get `error`, its refresh can no longer commit. */
   function newEpoch(error: unknown): void {
     epoch++;
-    inflight = null;
-    failures = 0;
-    retryAt = null;
-    lastError = null;
+    refresher.reset();
     waiters.rejectAll(error);
   }
 
-  /** Writes the token set (inside the refresh lock, so the next tab to take it sees it). */
-  async function save(t: TokenSet, at: number): Promise<void> {
-    try {
-      await persistence.save(t, () => at === epoch);
-      persisted = true;
-    } catch {
-      persisted = false;
-      if (!disposed) emitter.emit('session:error', { operation: 'storage-write', code: 'storage', message: 'Could not persist the session; it continues in memory.' });
-    }
+  /** A write failed: the store no longer holds this session (its key was removed); it goes on in memory. */
+  function writeFailed(): void {
+    persisted = false;
+    if (!disposed) emitter.emit('session:error', { operation: 'storage-write', code: 'storage', message: 'Could not persist the session; it continues in memory.' });
   }
 
   /** Commits a token set; `source` says which event it is. */
@@ -99,9 +86,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     const wasSignedIn = tokens !== null;
     if (!wasSignedIn) startGeneration = next.generation;
     tokens = next;
-    failures = 0;
-    retryAt = null;
-    lastError = null;
+    refresher.succeeded();
     if (disposed) return;
     if (wasSignedIn && (source === 'local' || source === 'remote')) {
       emitter.emit('session:refresh', { generation: next.generation, expiresAt: next.expiresAt, origin: source });
@@ -126,124 +111,49 @@ export function createCoordinator(options: CoordinatorOptions) {
     return true;
   }
 
-  const withGeneration = (parsed: ParsedTokens, floor: number): TokenSet => ({
-    ...parsed,
-    generation: Math.max(floor, tokens?.generation ?? 0) + 1,
-  });
-
-  function parse(result: EndpointResult, previousRefreshToken: string | null): ParsedTokens {
-    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken });
+  /** A login answer as the next generation's token set; throws the parse problem when unusable. */
+  function loginTokens(result: EndpointResult): TokenSet {
+    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null });
     if (!parsed.ok) throw parsed.problem;
-    return parsed.tokens;
+    return { ...parsed.tokens, generation: core.generation + 1 };
   }
 
-  /** Reads shared storage: a newer session another tab committed, or `null`. Throws 'remote' when it logged out. */
-  async function readShared(current: TokenSet): Promise<TokenSet | null> {
-    const loaded = await persistence.load().catch(() => ({ kind: 'empty' as const }));
-    if (loaded.kind === 'session') {
-      const stored = loaded.tokens;
-      if (stored.generation > current.generation || (stored.generation === current.generation && stored.refreshToken !== current.refreshToken)) {
-        return stored;
-      }
-      return null;
-    }
-    if (persisted) throw { kind: 'terminal', reason: 'remote' } satisfies EndpointFailure;
-    return null;
-  }
-
-  /** One network refresh, retried once with the same token when no response at all came back. */
-  async function callRefresh(refreshToken: string | null): Promise<EndpointResult> {
-    try {
-      return await endpoint.refresh(refreshToken);
-    } catch (error) {
-      if (!isEndpointFailure(error) || error.failure.kind !== 'transient' || !error.failure.noResponse) throw error;
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, 100 + options.random() * 200));
-      return endpoint.refresh(refreshToken);
-    }
-  }
-
-  async function refreshLocked(current: TokenSet): Promise<{ tokens: TokenSet; adopted: boolean }> {
-    const shared = await readShared(current);
-    if (shared !== null && !isDue(shared)) return { tokens: shared, adopted: true };
-    const base = shared ?? current;
-    try {
-      const result = await callRefresh(base.refreshToken);
-      return { tokens: withGeneration(parse(result, base.refreshToken), base.generation), adopted: false };
-    } catch (error) {
-      // On a rejected grant, look once more: another tab may have rotated the token meanwhile.
-      if (isEndpointFailure(error) && error.failure.kind === 'terminal') {
-        const winner = await readShared(base).catch(() => null);
-        if (winner !== null) return { tokens: winner, adopted: true };
-      }
-      throw error;
-    }
-  }
-
-  function failed(error: unknown, startEpoch: number): never {
-    if (startEpoch !== epoch || disposed) throw disposed ? new DisposedError() : new SessionEndedError('logout');
-    const failure: EndpointFailure = isEndpointFailure(error)
-      ? error.failure
-      : typeof error === 'object' && error !== null && 'kind' in error
-        ? (error as EndpointFailure)
-        : { kind: 'transient', code: 'body', noResponse: false };
-    const status = failure.status;
-    if (failure.kind === 'terminal') {
-      const ended = new SessionEndedError(failure.reason, { status });
-      emitter.emit('session:refresh-failed', { retryable: false, attempt: failures + 1, code: ended.code, ...(status === undefined ? {} : { status }) });
-      end(failure.reason, 'local', ended);
-      void persistence.clear().then(() => options.onCommitted(null, 'logout'));
-      throw ended;
-    }
-    failures++;
-    retryAt = now() + backoffDelay(failures, { ...options.backoff, random: options.random, retryAfterMs: failure.retryAfterMs });
-    lastError = new RefreshError(`Token refresh failed (${failure.code}); the session is kept and will retry.`, { status, retryAt });
-    emitter.emit('session:refresh-failed', {
-      retryable: true,
-      attempt: failures,
-      nextAttemptAt: retryAt,
-      code: lastError.code,
-      ...(status === undefined ? {} : { status }),
-    });
-    publish('session:refresh-failed', false);
-    options.onCommitted(tokens, 'none');
-    throw lastError;
-  }
-
-  /** The single-flight refresh: every caller, timer and 401 shares the promise. */
-  function refresh(): Promise<TokenSet> {
-    if (inflight !== null) return inflight;
-    const current = tokens;
-    if (current === null) return Promise.reject(new NotAuthenticatedError());
-    const startEpoch = epoch;
-    const id = ++refreshSeq;
-    const run = (async () => {
-      try {
-        const work = async () => {
-          const result = await refreshLocked(current);
-          if (!result.adopted && startEpoch === epoch) await save(result.tokens, startEpoch);
-          return result;
-        };
-        const result = await (options.lock ? options.lock.run(options.lockName, options.lockTimeout, work) : work());
-        if (startEpoch !== epoch) {
-          // A logout or a new login happened meanwhile: this result must not land. Revoke it.
-          if (!result.adopted && result.tokens.refreshToken !== null) void endpoint.revoke(result.tokens.refreshToken);
-          throw new SessionEndedError('logout');
-        }
-        commit(result.tokens, result.adopted ? 'remote' : 'local', !result.adopted);
-        return result.tokens;
-      } catch (error) {
-        if (error instanceof SessionEndedError && startEpoch !== epoch) throw error;
-        return failed(error, startEpoch);
-      } finally {
-        if (inflightId === id) inflight = null;
-      }
-    })();
-    inflight = run;
-    inflightId = id;
-    run.catch(() => undefined);
-    publish('session:refreshing', true);
-    return run;
-  }
+  const core: SessionCore & SyncCore = {
+    get tokens() {
+      return tokens;
+    },
+    get epoch() {
+      return epoch;
+    },
+    get generation() {
+      return Math.max(tokens?.generation ?? 0, snapshot.generation);
+    },
+    get disposed() {
+      return disposed;
+    },
+    get persisted() {
+      return persisted;
+    },
+    set persisted(value) {
+      persisted = value;
+    },
+    get startGeneration() {
+      return startGeneration;
+    },
+    get refreshing() {
+      return refresher.inflight !== null;
+    },
+    beginEpoch: () => newEpoch(new SessionEndedError('replaced')),
+    isDue,
+    commit,
+    end,
+    publish,
+    writeFailed,
+    onCommitted: options.onCommitted,
+  };
+  const refresher = createRefresher(core, options);
+  const refresh = refresher.refresh;
+  const sync = createStorageSync(core, persistence);
 
   let readyResolve: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
@@ -287,10 +197,11 @@ export function createCoordinator(options: CoordinatorOptions) {
       await waitReady(signal);
       const t = tokens;
       if (t === null) return null;
+      const { inflight, retryAt } = refresher;
       if (inflight === null && !isDue(t)) return t;
       if (inflight === null && retryAt !== null && now() < retryAt) {
         if (!isExpired(t)) return t;
-        throw lastError ?? new RefreshError('Token refresh is backing off.');
+        throw refresher.lastError ?? new RefreshError('Token refresh is backing off.');
       }
       try {
         return await waiters.wait(refresh(), signal);
@@ -306,6 +217,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (disposed) throw new DisposedError();
       const t = tokens;
       if (t === null) return null;
+      const { inflight, retryAt, lastError } = refresher;
       if (t.generation > generation && t.accessToken !== null && inflight === null) return t;
       if (inflight === null && retryAt !== null && now() < retryAt && lastError !== null) throw lastError;
       return waiters.wait(refresh(), signal);
@@ -323,14 +235,15 @@ export function createCoordinator(options: CoordinatorOptions) {
     nextWakeAt(): number | null {
       const t = tokens;
       if (t === null || disposed) return null;
-      return retryAt ?? refreshDueAt(t, options.margin);
+      return refresher.retryAt ?? refreshDueAt(t, options.margin);
     },
 
     /** Timer or resume: refresh when due (or when the backoff has elapsed). */
     wake(force = false): void {
       const t = tokens;
-      if (t === null || disposed || inflight !== null) return;
-      if (force) retryAt = null;
+      if (t === null || disposed || refresher.inflight !== null) return;
+      if (force) refresher.skipBackoff();
+      const { retryAt } = refresher;
       if ((retryAt !== null && now() >= retryAt) || (retryAt === null && isDue(t))) refresh().catch(() => undefined);
     },
 
@@ -338,9 +251,9 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (disposed) throw new DisposedError();
       await waitReady();
       const startEpoch = epoch;
-      let parsed: ParsedTokens;
+      let next: TokenSet;
       try {
-        parsed = parse(await endpoint.login(credentials), null);
+        next = loginTokens(await endpoint.login(credentials));
       } catch (error) {
         const failure = isEndpointFailure(error) ? error.failure : undefined;
         if (failure?.kind === 'terminal') throw new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
@@ -354,8 +267,11 @@ export function createCoordinator(options: CoordinatorOptions) {
         if (previous.refreshToken !== null) void endpoint.revoke(previous.refreshToken);
       }
       const at = epoch;
-      const next = withGeneration(parsed, snapshot.generation);
-      await save(next, at);
+      try {
+        if ((await persistence.save(next, () => at === epoch)).kind === 'saved') persisted = true;
+      } catch {
+        writeFailed();
+      }
       if (at !== epoch || disposed) throw new SessionEndedError('logout');
       commit(next, 'login', true);
       return snapshot;
@@ -373,36 +289,17 @@ export function createCoordinator(options: CoordinatorOptions) {
     },
 
     /** Another tab changed the shared session: adopt a newer one, or follow its logout. */
-    async syncFromStorage(): Promise<void> {
-      if (disposed) return;
-      const loaded = await persistence.load().catch(() => null);
-      if (loaded === null || disposed) return;
-      if (loaded.kind === 'session') {
-        if (loaded.tokens.generation > (tokens?.generation ?? 0) || tokens === null) {
-          const wasSignedIn = tokens !== null;
-          if (!wasSignedIn) newEpoch(new SessionEndedError('replaced'));
-          persisted = true;
-          commit(loaded.tokens, 'remote', false);
-        }
-      } else if (tokens !== null && persisted && inflight === null) {
-        end('remote', 'remote');
-      }
-    },
-
+    syncFromStorage: sync.syncFromStorage,
     /** Another tab logged out at `generation`: end a session that started no later than that. */
-    async remoteLogout(generation: number): Promise<void> {
-      const own = tokens?.generation;
-      if (tokens === null || startGeneration > generation || !end('remote', 'remote')) return;
-      // A refresh of ours may have landed in storage after that tab cleared it: remove it again.
-      const loaded = await persistence.load().catch(() => null);
-      if (loaded?.kind === 'session' && loaded.tokens.generation === own) await persistence.clear();
-    },
+    remoteLogout: sync.remoteLogout,
 
     dispose(): void {
       if (disposed) return;
       disposed = true;
+      refresher.dispose();
       waiters.rejectAll(new DisposedError());
       emitter.clear();
+      readyResolve();
     },
   };
 }

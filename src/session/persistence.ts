@@ -30,11 +30,20 @@ export function fromStored(stored: StoredSession): TokenSet {
   };
 }
 
+/** What a conditional write did. `conflict` carries what the store held instead (and was left alone). */
+export type SaveResult = { kind: 'saved' } | { kind: 'skipped' } | { kind: 'conflict'; stored: LoadResult };
+
 export interface Persistence {
   load(): Promise<LoadResult>;
-  /** Writes unless `stillCurrent()` is false when the write's turn comes. Rejects when the store failed. */
-  save(tokens: TokenSet, stillCurrent: () => boolean): Promise<void>;
+  /**
+   * Writes unless `stillCurrent()` is false when the write's turn comes, or `accept` (given what the
+   * store holds at that moment) refuses: a compare-and-set, so a tab never overwrites a session
+   * another tab ended or replaced meanwhile. Rejects when the store failed (the key is then removed).
+   */
+  save(tokens: TokenSet, stillCurrent: () => boolean, accept?: (stored: LoadResult) => boolean): Promise<SaveResult>;
   clear(): Promise<void>;
+  /** Removes the key only if `match` accepts what it holds at the removal's turn. */
+  clearIf(match: (stored: LoadResult) => boolean): Promise<void>;
   subscribe(onChange: () => void): () => void;
 }
 
@@ -56,22 +65,28 @@ export function createPersistence(storage: StorageAdapter, key: string): Persist
       // Nothing better to do: the blob is validated on every load anyway.
     }
   };
+  const read = async (): Promise<LoadResult> => {
+    const raw = await storage.getItem(key);
+    if (raw === null || raw === undefined) return { kind: 'empty' };
+    const decoded = typeof raw === 'string' ? decodeSession(raw) : ({ ok: false } as const);
+    if (decoded.ok) return { kind: 'session', tokens: fromStored(decoded.session) };
+    await remove();
+    return { kind: 'invalid' };
+  };
 
   return {
-    load: () =>
-      enqueue(async (): Promise<LoadResult> => {
-        const raw = await storage.getItem(key);
-        if (raw === null || raw === undefined) return { kind: 'empty' };
-        const decoded = typeof raw === 'string' ? decodeSession(raw) : ({ ok: false } as const);
-        if (decoded.ok) return { kind: 'session', tokens: fromStored(decoded.session) };
-        await remove();
-        return { kind: 'invalid' };
-      }),
-    save: (tokens, stillCurrent) =>
-      enqueue(async () => {
-        if (!stillCurrent()) return;
+    load: () => enqueue(read),
+    save: (tokens, stillCurrent, accept) =>
+      enqueue(async (): Promise<SaveResult> => {
+        if (!stillCurrent()) return { kind: 'skipped' };
+        if (accept !== undefined) {
+          const stored = await read().catch((): LoadResult | null => null);
+          // An unreadable store cannot veto the write (the write then most likely fails too).
+          if (stored !== null && !accept(stored)) return { kind: 'conflict', stored };
+        }
         try {
           await storage.setItem(key, encodeSession(toStored(tokens)));
+          return { kind: 'saved' };
         } catch (error) {
           // Never leave an older (now rotated) refresh token behind.
           await remove();
@@ -79,6 +94,11 @@ export function createPersistence(storage: StorageAdapter, key: string): Persist
         }
       }),
     clear: () => enqueue(remove),
+    clearIf: (match) =>
+      enqueue(async () => {
+        const stored = await read().catch(() => null);
+        if (stored !== null && match(stored)) await remove();
+      }),
     subscribe: (onChange) => storage.subscribe?.(key, onChange) ?? (() => undefined),
   };
 }

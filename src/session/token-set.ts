@@ -22,10 +22,25 @@ export type TokenParseProblem = 'not-an-object' | 'missing-access-token' | 'inva
 
 const pick = (body: Record<string, unknown>, snake: string, camel: string): unknown => body[snake] ?? body[camel];
 
-/** Decodes (never verifies) JWT claims; opaque or malformed tokens give `null`. */
+/** Longest lifetime believed, from `expires_in` or `exp` (one year): nothing beyond it reaches a timer. */
+export const MAX_LIFETIME_MS = 365 * 86_400_000;
+/** A token is never refreshed ahead of time sooner than this after it arrived (unless it lives longer than twice as long: then half its life). */
+export const MIN_TOKEN_AGE_MS = 1_000;
+/** ... and never sooner than this for tokens that live longer than 10 s. */
+export const MAX_TOKEN_AGE_FLOOR_MS = 5_000;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Decodes (never verifies) JWT claims; opaque or malformed tokens, and unsigned ones (`alg: none`),
+ * give `null`: their claims never extend or shorten anything.
+ */
 export function decodeClaims(token: string | null): Readonly<Record<string, unknown>> | null {
   if (token === null || token.split('.').length !== 3) return null;
   try {
+    const header: unknown = jwtDecode(token, { header: true });
+    const alg = isObject(header) ? header['alg'] : undefined;
+    if (typeof alg !== 'string' || alg.toLowerCase() === 'none') return null;
     const claims = jwtDecode<Record<string, unknown>>(token);
     return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? Object.freeze({ ...claims }) : null;
   } catch {
@@ -45,10 +60,11 @@ function lifetimeSeconds(value: unknown): number | null {
  */
 export function computeExpiry(expiresIn: unknown, claims: Readonly<Record<string, unknown>> | null, receivedAt: number, serverOffset: number): number | null {
   const seconds = lifetimeSeconds(expiresIn);
-  let expiresAt = seconds === null ? null : receivedAt + Math.min(seconds, 1e9) * 1000;
+  let expiresAt = seconds === null ? null : receivedAt + Math.min(seconds * 1000, MAX_LIFETIME_MS);
   const exp = claims?.['exp'];
+  const offset = Number.isFinite(serverOffset) ? serverOffset : 0;
   if (typeof exp === 'number' && Number.isFinite(exp)) {
-    const local = exp * 1000 - serverOffset;
+    const local = Math.min(exp * 1000 - offset, receivedAt + MAX_LIFETIME_MS);
     if (local > receivedAt + 1000) expiresAt = expiresAt === null ? local : Math.min(expiresAt, local);
   }
   return expiresAt;
@@ -93,14 +109,18 @@ export function parseTokenResponse(
 }
 
 /**
- * When to refresh ahead of expiry: `margin` before `expiresAt`, but never in the first half of the
- * token's life, so a short or skewed lifetime cannot cause a refresh loop.
+ * When to refresh ahead of expiry: `margin` before `expiresAt`, but never in the first half of a
+ * token's life, nor sooner than 1 s (5 s for tokens living over 10 s) after it arrived: a tiny or
+ * skewed lifetime cannot loop, and a 1 s token is refreshed once per lifetime, as it expires.
  */
 export function refreshDueAt(tokens: Pick<TokenSet, 'accessToken' | 'expiresAt' | 'receivedAt'>, margin: (lifetimeMs: number) => number): number | null {
   if (tokens.accessToken === null) return Number.NEGATIVE_INFINITY;
   if (tokens.expiresAt === null) return null;
   const lifetime = Math.max(0, tokens.expiresAt - tokens.receivedAt);
-  return tokens.expiresAt - Math.min(margin(lifetime), lifetime / 2);
+  const ahead = margin(lifetime);
+  const lead = Number.isFinite(ahead) && ahead > 0 ? Math.min(ahead, lifetime / 2) : 0;
+  const floor = Math.min(Math.max(lifetime / 2, MIN_TOKEN_AGE_MS), MAX_TOKEN_AGE_FLOOR_MS);
+  return Math.max(tokens.receivedAt + floor, tokens.expiresAt - lead);
 }
 
 /** The default margin: max(30 s, 10 % of the lifetime). */

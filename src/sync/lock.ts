@@ -8,11 +8,19 @@ export interface LockManager {
    * Never rejects because of the lock itself; rejects only with fn's error.
    */
   run<T>(name: string, timeoutMs: number, fn: (acquired: boolean) => Promise<T>): Promise<T>;
+  /**
+   * Optional marks: named flags that every context sharing the lock sees at once, held until the
+   * returned function releases them (or the context goes away). Storage alone cannot say this:
+   * a `localStorage` write may reach another tab's process only after that tab got the lock.
+   */
+  mark?(name: string): () => void;
+  isMarked?(name: string): Promise<boolean>;
 }
 
 /** The subset of the Web Locks `LockManager` used here; `navigator.locks` fits. */
 export interface LockManagerLike {
-  request<T>(name: string, options: { mode: 'exclusive'; signal: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { mode: 'exclusive' | 'shared'; signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+  query?(): Promise<{ held?: ReadonlyArray<{ name?: string | undefined }> | undefined }>;
 }
 
 /** Web Locks (shared by every tab and worker of an origin); falls back to `localLock` when absent. */
@@ -22,21 +30,64 @@ export function webLocks(
 ): LockManager {
   if (!locks) return localLock(clock);
   return {
-    async run(name, timeoutMs, fn) {
+    async run<T>(name: string, timeoutMs: number, fn: (acquired: boolean) => Promise<T>): Promise<T> {
       const abort = new AbortController();
-      const timer = clock.setTimeout(() => abort.abort(), timeoutMs);
-      let granted = false;
+      let state = 'waiting' as 'waiting' | 'granted' | 'gave-up';
+      let giveUp: () => void = () => undefined;
+      // The wait is bounded here, not by the implementation honouring `signal`: a request that never
+      // settles (a buggy or deadlocked lock manager) still lets the caller go on after `timeoutMs`.
+      const gaveUp = new Promise<null>((resolve) => (giveUp = () => resolve(null)));
+      const timer = clock.setTimeout(() => {
+        if (state !== 'waiting') return;
+        state = 'gave-up';
+        giveUp();
+        abort.abort();
+      }, timeoutMs);
+      type Settled = { ok: true; value: T } | { ok: false; error: unknown };
+      let request: Promise<Settled>;
       try {
-        return await locks.request(name, { mode: 'exclusive', signal: abort.signal }, () => {
-          granted = true;
-          clock.clearTimeout(timer);
-          return fn(true);
-        });
+        request = locks
+          .request(name, { mode: 'exclusive', signal: abort.signal }, async () => {
+            // Granted after the caller stopped waiting: release at once.
+            if (state === 'gave-up') return undefined as T;
+            state = 'granted';
+            clock.clearTimeout(timer);
+            return fn(true);
+          })
+          .then(
+            (value): Settled => ({ ok: true, value }),
+            (error: unknown): Settled => ({ ok: false, error }),
+          );
       } catch (error) {
-        if (granted) throw error;
-        // Timed out (AbortError) or Web Locks unusable here: go on without the lock.
-        clock.clearTimeout(timer);
-        return fn(false);
+        request = Promise.resolve({ ok: false, error });
+      }
+      const first = await Promise.race([request, gaveUp]);
+      if (first === null) return fn(false);
+      if (first.ok) return first.value;
+      if (state === 'granted') throw first.error;
+      // Aborted or Web Locks unusable here: go on without the lock.
+      state = 'gave-up';
+      clock.clearTimeout(timer);
+      return fn(false);
+    },
+    // A mark is a shared Web Lock held until released: `query()` sees it from every tab, in order
+    // with the exclusive lock's hand-over, and the browser drops it when its tab goes away.
+    mark(name) {
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      try {
+        locks.request(name, { mode: 'shared' }, () => held).catch(() => undefined);
+      } catch {
+        // Web Locks unusable here: no mark, the storage re-read still applies.
+      }
+      return release;
+    },
+    async isMarked(name) {
+      try {
+        const state = await locks.query?.();
+        return state?.held?.some((lock) => lock.name === name) === true;
+      } catch {
+        return false;
       }
     },
   };
@@ -48,6 +99,7 @@ export function webLocks(
  */
 export function localLock(clock: Clock = systemClock): LockManager {
   const queues = new Map<string, Array<(acquired: boolean) => void>>();
+  const marks = new Map<string, number>();
   const leave = (name: string, queue: Array<(acquired: boolean) => void>, entry: (acquired: boolean) => void) => {
     const index = queue.indexOf(entry);
     queue.splice(index, 1);
@@ -74,5 +126,17 @@ export function localLock(clock: Clock = systemClock): LockManager {
         if (acquired) leave(name, queue, entry);
       }
     },
+    mark(name) {
+      marks.set(name, (marks.get(name) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (marks.get(name) ?? 1) - 1;
+        if (left > 0) marks.set(name, left);
+        else marks.delete(name);
+      };
+    },
+    isMarked: async (name) => marks.has(name),
   };
 }

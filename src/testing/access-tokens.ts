@@ -47,9 +47,11 @@ export class AccessTokens {
 
   async issue(content: RefreshKeyContent, audience: string, familyId: string, scope: string): Promise<string> {
     const iat = this.clock.seconds();
+    // `exp` rounds up, so a token is valid for at least its full TTL (JWT times are whole seconds).
+    const exp = Math.ceil((this.clock.now() + this.ttl * 1000) / 1000);
     const jti = randomId();
     this.#issued.add(jti);
-    return signJwt(await this.#key, { ...content, sub: content.sub, aud: audience, iat, exp: iat + this.ttl, jti, scope, sid: familyId });
+    return signJwt(await this.#key, { ...content, sub: content.sub, aud: audience, iat, exp, jti, scope, sid: familyId });
   }
 
   /** Rejects every access token issued so far. */

@@ -1,5 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { record, setup, signIn, jump } from './support';
+import { describe, expect, it } from 'vitest';
+import { hold, jump, record, setup, signIn } from './support';
 
 const env = setup();
 
@@ -36,14 +36,13 @@ describe('single-flight refresh', () => {
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
     server.expireAccessTokens();
-    server.inject('resource', { type: 'delay', ms: 50 }, 1);
     server.resetCounters();
-    // The first request is sent with generation 1 and held by the server while another refreshes.
+    // The first request is sent with generation 1 and held by the server while another caller refreshes.
+    const held = hold(server, env.msw, '/api/items/slow', 'get');
     const slow = auth.http.get('api/items/slow').json();
-    await vi.advanceTimersByTimeAsync(1);
-    const refreshed = auth.refresh();
-    await vi.advanceTimersByTimeAsync(60);
-    await refreshed;
+    await held.entered;
+    await auth.refresh();
+    held.release();
     await expect(slow).resolves.toEqual({ id: 'slow' });
     expect(server.counters.refreshCalls).toBe(1);
     expect(server.counters.unauthorized).toBe(1);

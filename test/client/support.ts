@@ -60,7 +60,7 @@ export async function flush(rounds = 20): Promise<void> {
  * Holds the next calls to `path` until `release()`: a deterministic slow endpoint (no timers).
  * `entered` resolves when the first call arrives, `done` when the server has answered it.
  */
-export function hold(server: AuthServer, msw: ReturnType<typeof setupServer>, path: string) {
+export function hold(server: AuthServer, msw: ReturnType<typeof setupServer>, path: string, method: 'get' | 'post' = 'post') {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let entered!: () => void;
@@ -68,7 +68,7 @@ export function hold(server: AuthServer, msw: ReturnType<typeof setupServer>, pa
   let answered!: () => void;
   const done = new Promise<void>((resolve) => (answered = resolve));
   msw.use(
-    http.post(`${server.origin}${path}`, async ({ request }) => {
+    http[method](`${server.origin}${path}`, async ({ request }) => {
       entered();
       await gate;
       const response = await server.handle(request);

@@ -125,6 +125,19 @@ describe('localLock', () => {
     expect(order).toEqual(['a', 'b:false', 'c:true']);
   });
 
+  it('marks: visible to every user of the instance until released (counted, release idempotent)', async () => {
+    const lock = localLock();
+    const a = lock.mark?.('m');
+    const b = lock.mark?.('m');
+    expect(await lock.isMarked?.('m')).toBe(true);
+    expect(await localLock().isMarked?.('m')).toBe(false);
+    a?.();
+    a?.();
+    expect(await lock.isMarked?.('m')).toBe(true);
+    b?.();
+    expect(await lock.isMarked?.('m')).toBe(false);
+  });
+
   it('is shared by clients through one instance, and independent across instances', async () => {
     const shared = localLock();
     const hold = deferred();
@@ -148,6 +161,63 @@ describe('webLocks', () => {
   it('runs unlocked when locks.request itself fails', async () => {
     const locks: LockManagerLike = { request: () => Promise.reject(new DOMException('denied', 'SecurityError')) };
     expect(await webLocks(locks).run('n', 1000, async (a) => a)).toBe(false);
+  });
+
+  it('bounds the wait even when locks.request never settles and ignores its signal', async () => {
+    const locks: LockManagerLike = { request: () => new Promise<never>(() => undefined) };
+    const result = webLocks(locks).run('n', 1000, async (acquired) => acquired);
+    await vi.advanceTimersByTimeAsync(999);
+    let settled = false;
+    void result.then(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toBe(false);
+  });
+
+  it('a grant arriving after the wait gave up releases the lock at once and never runs fn twice', async () => {
+    let grant: () => Promise<unknown> = async () => undefined;
+    const locks: LockManagerLike = {
+      request: <T>(_name: string, _options: unknown, callback: () => Promise<T>) =>
+        new Promise<T>((resolve) => (grant = () => callback().then(resolve))),
+    };
+    const fn = vi.fn(async (acquired: boolean) => acquired);
+    const result = webLocks(locks).run('n', 1000, fn);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await result).toBe(false);
+    await grant();
+    expect(fn.mock.calls).toEqual([[false]]);
+  });
+
+  it('marks are shared locks held until released, visible through query()', async () => {
+    const held: string[] = [];
+    const locks: LockManagerLike = {
+      async request<T>(name: string, options: { mode: 'exclusive' | 'shared' }, callback: () => Promise<T>) {
+        expect(options.mode).toBe('shared');
+        held.push(name);
+        try {
+          return await callback();
+        } finally {
+          held.splice(held.indexOf(name), 1);
+        }
+      },
+      query: async () => ({ held: held.map((name) => ({ name })) }),
+    };
+    const manager = webLocks(locks);
+    const release = manager.mark?.('m');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await manager.isMarked?.('m')).toBe(true);
+    expect(await manager.isMarked?.('other')).toBe(false);
+    release?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await manager.isMarked?.('m')).toBe(false);
+  });
+
+  it('without query() or with a failing request, nothing is marked and nothing throws', async () => {
+    const manager = webLocks({ request: () => Promise.reject(new Error('denied')) });
+    const release = manager.mark?.('m');
+    expect(await manager.isMarked?.('m')).toBe(false);
+    expect(() => release?.()).not.toThrow();
   });
 
   it('falls back to an in-process lock when Web Locks are absent', async () => {

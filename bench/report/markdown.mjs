@@ -1,0 +1,97 @@
+// docs/benchmarks.md: one table per scenario, the bar, the chart, machine and versions.
+const n = (value) => (typeof value === 'number' ? value.toLocaleString('en-US') : String(value ?? '—'));
+/** A Markdown table; `textColumns` columns are left-aligned, the others (numbers) right-aligned. */
+const table = (head, rows, textColumns = 1) =>
+  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < textColumns ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+/** The bar's checks, one line per scenario family and check (e.g. all visible storms' "0 failures"). */
+function barRows(checks) {
+  const groups = new Map();
+  for (const c of checks) {
+    const family = c.scenario.replace(/, N=\d+$/, '');
+    const key = `${family}|${c.check}`;
+    if (!groups.has(key)) groups.set(key, { family, check: c.check, kind: c.kind, runs: [] });
+    groups.get(key).runs.push(c);
+  }
+  return [...groups.values()].map(({ family, check, kind, runs }) => {
+    const missed = runs.filter((r) => !r.pass);
+    const where = (r) => (r.scenario.match(/N=\d+$/) ? `${r.scenario.match(/N=\d+$/)[0]}: ` : '');
+    const measured = missed.length === 0 ? (runs.length === 1 ? runs[0].measured : `${runs.length}/${runs.length} runs`) : missed.map((r) => `${where(r)}${r.measured}`).join(', ');
+    return [family, check, kind, measured, missed.length === 0 ? '✅' : '❌ **missed**'];
+  });
+}
+const bold = (row, label) => (row.client === 'tokenflight' ? `**${label}**` : label);
+
+export function renderMarkdown(results, labels) {
+  const { machine, config } = results;
+  const label = (row) => bold(row, labels[row.client] ?? row.client);
+  const modeName = { visible: 'visibly expired token', server: 'token expired early by the server' };
+  const out = [
+    '# Benchmarks',
+    '',
+    `tokenflight against raw ky and the token-refresh code people use today, on one reference auth server (\`tokenflight/testing\`) served over HTTP on 127.0.0.1 from a separate process, with ${config.refreshLatencyMs} ms of latency on every refresh call. Every number below comes from \`bench/results.json\` of one run; the run writes this page.`,
+    '',
+    `Reproduce: \`npm ci && npm run build && npm run bench\` (full run, under 5 minutes) — or \`npm run bench -- --quick\` for the small variant CI runs, which checks the counts and exits non-zero when tokenflight misses them.`,
+    '',
+    '![Storm and overhead chart](benchmarks.svg)',
+    '',
+    '## Machine',
+    '',
+    table(['', ''], [
+      ['CPU', `${machine.cpu} × ${machine.cores} cores`],
+      ['Memory', `${machine.memoryGiB} GiB`],
+      ['OS', machine.os],
+      ['Load average at start (1/5/15 min)', machine.loadAverageAtStart.join(' / ')],
+      ['Node', machine.node],
+      ...Object.entries(machine.packages).map(([name, version]) => [name, version]),
+      ['tokenflight source', machine.git ? `git ${machine.git.commit}${machine.git.modified ? ' + uncommitted changes in src/' : ''}` : 'unknown'],
+      ['Run', `${machine.date} · ${config.mode} · ${Math.round(results.durationMs / 1000)} s`],
+    ], 2),
+    '',
+    '## The bar',
+    '',
+    'Count checks decide the exit code; timing, memory and size checks depend on the machine and are reported only.',
+    '',
+    table(['scenario', 'check', 'kind', 'measured', 'met'], barRows(results.bar), 5),
+  ];
+  for (const mode of ['visible', 'server']) {
+    const rows = results.storm.filter((r) => r.mode === mode);
+    out.push('', `## Storm: ${modeName[mode]}`, '');
+    out.push(mode === 'visible'
+      ? `Each client logs in on a server issuing ${config.visibleTtl} s access tokens and waits until the token has expired (the client could know from \`expires_in\`/\`exp\`), then fires N concurrent GETs.`
+      : 'Each client logs in with a long-lived token; the server then expires it (`POST /__tokenflight/expire`) and the client fires N concurrent GETs. Every first attempt gets a 401 here, whatever the client: what matters is refreshes and failures.');
+    out.push('', table(['N', 'client', 'refresh calls', '401s served', 'failures', 'reuse detections', 'wall (ms)'],
+      rows.map((r) => (r.skipped ? [n(r.n), label(r), 'not run¹', '', '', '', ''] : [n(r.n), label(r), n(r.refreshCalls), n(r.unauthorized), n(r.failures), n(r.reuseDetections), n(r.wallMs)]))));
+    if (rows.some((r) => r.skipped)) out.push('', '¹ The README recipe makes one refresh call per 401 (N ≤ 1,000 shows it); its N = 10,000 run alone would take about half a minute of the 5-minute budget.');
+  }
+  out.push('', '## Bodies', '', `${config.bodies} concurrent POSTs to \`/api/echo\`, each with a distinct JSON body, across an expiry. "Received" counts how many times the server got each body (counter \`requestsPerBody\`).`, '');
+  out.push(table(['expiry', 'client', 'failures', 'wrong echoes', 'received once', 'twice', 'more', 'never', 'refresh calls', '401s served'],
+    results.bodies.map((r) => [r.mode === 'visible' ? 'visible' : 'server-side', label(r), n(r.failures), n(r.wrongEchoes), n(r.receivedOnce), n(r.receivedTwice), n(r.receivedMore), n(r.receivedNever), n(r.refreshCalls), n(r.unauthorized)])));
+  if (results.overhead) {
+    const o = config.overhead;
+    out.push('', '## Overhead', '', `A valid token, ${n(o.total)} GETs per client at concurrency ${o.concurrency}, in ${o.rounds} interleaved rounds (plus one warm-up round) with a rotating order. Ratios are the median over rounds of the client's time ÷ raw ky's time in the same round; CPU is the client process' own CPU time (the server runs elsewhere).`, '');
+    out.push(table(['client', 'median round (ms)', 'requests/s', 'wall ÷ raw ky', 'client CPU ÷ raw ky', 'failures'],
+      results.overhead.rows.map((r) => [label(r), n(r.medianRoundMs), n(r.requestsPerSecond), `${r.wallRatio}×`, `${r.cpuRatio}×`, n(r.failures)])));
+  }
+  out.push('', '## Steady expiry', '', `${config.steadyTtl} s access tokens, ${config.steady.durationMs / 1000} s of GETs at concurrency ${config.steady.concurrency}. tokenflight runs with its background refresh on (the default).`, '');
+  out.push(table(['client', 'requests', 'failures', '401s served', 'refresh calls', 'duration ÷ lifetime', 'reuse detections'],
+    results.steady.map((r) => [label(r), n(r.requests), n(r.failures), n(r.unauthorized), n(r.refreshCalls), n(r.expectedRefreshCalls), n(r.reuseDetections)])));
+  if (results.memory.length > 0) {
+    const m = config.memory;
+    out.push('', '## Memory', '', `One client in its own process (\`--expose-gc\`, full GC before each reading). Warm-up: ${n(m.warmupRequests)} GETs and ${m.warmupCycles} refresh cycles; then ${n(m.requests)} GETs at concurrency ${m.concurrency} with ${n(m.cycles)} refresh cycles spread among them, alternating a server-side expiry (401s, one refresh, replays) and a manual \`refresh()\` racing the traffic. Heap is read after warm-up, halfway and at the end; timers are the process' active \`Timeout\` handles.`, '');
+    out.push(table(['client', 'GETs', 'refresh cycles', 'refresh calls (incl. warm-up)', 'heap after warm-up (MiB)', 'halfway (MiB)', 'end (MiB)', 'growth (MiB)', 'timers', 'failures'],
+      results.memory.map((r) => [label(r), n(r.requests), n(r.refreshCycles), n(r.refreshCalls), n(r.heapWarmMiB), n(r.heapHalfMiB), n(r.heapAfterMiB), n(r.growthMiB), `${r.timersWarm} → ${r.timersAfter}`, n(r.failures)])));
+  }
+  out.push('', '## Size', '', 'esbuild bundle (browser, ESM, minified), gzip level 9 as size-limit measures. "Own code" leaves npm dependencies external; the hand-written rows measure the code in `bench/clients/`.', '');
+  out.push(table(['entry', 'own code min', 'own code min+gzip', 'with dependencies min', 'with dependencies min+gzip'],
+    results.size.map((r) => [bold(r, r.label), `${n(r.ownMinBytes)} B`, `${n(r.ownGzipBytes)} B`, `${n(r.withDepsMinBytes)} B`, `${n(r.withDepsGzipBytes)} B`])));
+  out.push('', '## How the comparators are set up', '',
+    '- **raw ky**: `ky.create()` with a fixed Bearer header; no refresh logic (overhead, memory and size only).',
+    '- **ky, hand-written single-flight** (`bench/clients/ky-single-flight.mjs`): ky\'s README pattern (afterResponse 401 → refresh → `ky.retry`) with one shared refresh promise, stale-401 detection and `delay: 0` — the best a careful user writes. Like any 401-driven code it never looks at the expiry, so an expired token is always sent once.',
+    '- **ky README recipe** (`bench/clients/ky-readme.mjs`): the afterResponse example of ky\'s README as written: one refresh per 401, `ky.retry()` with ky\'s default delay.',
+    '- **axios + axios-auth-refresh** (`bench/clients/axios-auth-refresh.mjs`): set up as its README shows, default options (`deduplicateRefresh: true`); axios uses its `fetch` adapter so every client shares one HTTP stack.',
+    '- **tokenflight**: `createAuthClient({ baseUrl, autoRefresh, deviceInfo: false })`, `autoRefresh: false` in storms and bodies (so nothing refreshes before the storm), `true` in steady expiry and memory.',
+    `- Every client gets the same ${n(config.timeoutMs)} ms per-request timeout, so loopback queueing at N = 10,000 is not counted as an auth failure. The server rotates refresh tokens strictly: reusing one revokes its whole session.`,
+    '');
+  return out.join('\n');
+}

@@ -1,0 +1,147 @@
+// `npm run bench` — tokenflight against raw ky, a hand-written ky single-flight, ky's README recipe
+// and axios + axios-auth-refresh, on the reference auth server in a separate process (127.0.0.1).
+//   npm run bench              full run (< 5 min): writes bench/results.json, docs/benchmarks.md and .svg
+//   npm run bench -- --quick   small variant (< 60 s) for CI: prints the bar, writes nothing
+//                              (add --write to write the files from it anyway)
+// Exits 1 when tokenflight misses a count check of the bar (refreshes, failures, 401s, bodies).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { checkBar, countFailures } from './bar.mjs';
+import { CLIENTS, TIMEOUT_MS } from './clients/index.mjs';
+import { REFRESH_LATENCY_MS, startServer } from './lib/server.mjs';
+import { machineInfo } from './report/machine.mjs';
+import { renderMarkdown } from './report/markdown.mjs';
+import { renderSvg } from './report/svg.mjs';
+import { serverExpiredBodies, visibleBodies } from './scenarios/bodies.mjs';
+import { memory } from './scenarios/memory.mjs';
+import { overhead } from './scenarios/overhead.mjs';
+import { prepareExpiringSessions } from './scenarios/sessions.mjs';
+import { size } from './scenarios/size.mjs';
+import { steady } from './scenarios/steady.mjs';
+import { serverExpiredStorms, visibleStorms } from './scenarios/storm.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const quick = process.argv.includes('--quick');
+const writeFiles = !quick || process.argv.includes('--write');
+
+const CONFIG = quick
+  ? {
+      mode: 'quick',
+      stormSizes: [1, 10, 100],
+      visibleTtl: 3,
+      steadyTtl: 1,
+      bodies: 200,
+      overhead: { total: 2_000, concurrency: 50, rounds: 4 },
+      steady: { durationMs: 4_000, concurrency: 20, maxRequests: 200_000 },
+      memory: { requests: 5_000, cycles: 50, warmupRequests: 1_000, warmupCycles: 10, concurrency: 50, limitMs: 30_000 },
+      memoryClients: ['tokenflight'],
+      limitMs: 120_000,
+    }
+  : {
+      mode: 'full',
+      stormSizes: [1, 10, 100, 1_000, 10_000],
+      visibleTtl: 60,
+      steadyTtl: 1,
+      bodies: 200,
+      overhead: { total: 20_000, concurrency: 50, rounds: 10 },
+      steady: { durationMs: 15_000, concurrency: 20, maxRequests: 1_000_000 },
+      memory: { requests: 100_000, cycles: 1_000, warmupRequests: 5_000, warmupCycles: 50, concurrency: 50, limitMs: 120_000 },
+      memoryClients: ['tokenflight'],
+      limitMs: 480_000,
+    };
+
+/** Builds dist/ when it is missing; warns when it is older than src/ (the bench measures dist/). */
+function ensureBuilt() {
+  const newest = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => Math.max(max, e.isDirectory() ? newest(`${dir}/${e.name}`) : statSync(`${dir}/${e.name}`).mtimeMs), 0);
+  const outputs = ['dist/index.js', 'dist/testing/index.js'].map((file) => `${ROOT}${file}`);
+  if (outputs.every(existsSync)) {
+    if (Math.min(...outputs.map((file) => statSync(file).mtimeMs)) < newest(`${ROOT}src`)) {
+      console.warn('== warning: dist/ is older than src/; this run measures the old build (run `npm run build` first).');
+    }
+    return;
+  }
+  console.log('== dist/ is missing: npm run build');
+  const npm = process.env.npm_execpath;
+  const result = npm ? spawnSync(process.execPath, [npm, 'run', 'build'], { cwd: ROOT, stdio: 'inherit' }) : spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm run build failed');
+}
+
+const SHOW = ['n', 'skipped', 'refreshCalls', 'unauthorized', 'failures', 'reuseDetections', 'wrongEchoes', 'receivedOnce', 'maxReceived', 'wallRatio', 'cpuRatio', 'requests', 'growthMiB', 'ownGzipBytes', 'wallMs'];
+function log(row) {
+  const fields = SHOW.filter((key) => row[key] !== undefined).map((key) => `${key}=${row[key]}`);
+  console.log(`  ${row.scenario}${row.mode ? ` ${row.mode}` : ''} · ${row.client}: ${fields.join(' ')}`);
+}
+
+/** Runs one step of the bench, printing its name and how long it took. */
+async function phase(name, fn) {
+  console.log(`== ${name}`);
+  const t0 = Date.now();
+  const value = await fn();
+  console.log(`   (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return value;
+}
+
+async function main() {
+  ensureBuilt();
+  const started = Date.now();
+  const results = { config: { ...CONFIG, refreshLatencyMs: REFRESH_LATENCY_MS, timeoutMs: TIMEOUT_MS }, machine: machineInfo(), storm: [], bodies: [], steady: [], memory: [], size: [] };
+  const servers = [];
+  const start = async (ttl) => servers[servers.push(await startServer(ttl)) - 1];
+  try {
+    const long = await start(300);
+    const visible = await start(CONFIG.visibleTtl);
+    const steadyServer = await start(CONFIG.steadyTtl);
+    console.log(`== servers: ${servers.map((s) => `${s.url} (${s.ttl} s tokens, pid ${s.pid})`).join(', ')}`);
+    // Sessions for the visibly-expired runs log in now; their tokens expire while the others run.
+    const sessions = await prepareExpiringSessions(visible, [...CONFIG.stormSizes.map((n) => ({ name: `storm-${n}`, n })), { name: 'bodies' }]);
+    try {
+      results.storm.push(...(await phase('storm, token expired by the server', () => serverExpiredStorms(long, CONFIG.stormSizes, log))));
+      results.bodies.push(...(await phase('bodies, token expired by the server', () => serverExpiredBodies(long, CONFIG.bodies, log))));
+      results.overhead = await phase('overhead', () => overhead(long, CONFIG.overhead, log));
+      results.storm.push(...(await phase('storm, visibly expired token', () => visibleStorms(visible, sessions, CONFIG.stormSizes, log))));
+      results.bodies.push(...(await phase('bodies, visibly expired token', () => visibleBodies(visible, sessions, CONFIG.bodies, log))));
+    } finally {
+      sessions.dispose();
+    }
+    results.steady = await phase('steady expiry', () => steady(steadyServer, CONFIG.steady, log));
+    results.memory = await phase('memory', () => memory(long, CONFIG.memory, CONFIG.memoryClients, log));
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+  results.size = await phase('size', () => size(log));
+  results.durationMs = Date.now() - started;
+  results.bar = checkBar(results);
+  return results;
+}
+
+function write(results) {
+  const labels = Object.fromEntries(CLIENTS.map((client) => [client.name, client.label]));
+  mkdirSync(`${ROOT}docs`, { recursive: true });
+  writeFileSync(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${ROOT}docs/benchmarks.md`, renderMarkdown(results, labels));
+  writeFileSync(`${ROOT}docs/benchmarks.svg`, renderSvg(results, labels));
+  console.log('== wrote bench/results.json, docs/benchmarks.md, docs/benchmarks.svg');
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: exceeded its ${CONFIG.limitMs / 1000} s limit; stopping.`);
+  process.exit(2);
+}, CONFIG.limitMs);
+watchdog.unref();
+
+try {
+  const results = await main();
+  if (writeFiles) write(results);
+  console.log(`== the bar (${Math.round(results.durationMs / 1000)} s)`);
+  for (const check of results.bar) console.log(`  ${check.pass ? 'ok  ' : 'MISS'} [${check.kind}] ${check.scenario}: ${check.check} — ${check.measured}`);
+  const missed = countFailures(results.bar);
+  if (missed.length > 0) {
+    console.error(`bench: tokenflight missed ${missed.length} count check(s) of the bar.`);
+    process.exitCode = 1;
+  }
+} catch (error) {
+  console.error('bench: failed:', error);
+  process.exitCode = 2;
+}

@@ -1,0 +1,37 @@
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
+import type { AuthClient, AuthEventName, AuthEvents, SessionSnapshot } from '../index';
+import { useClient } from './context';
+
+/** The client of the nearest `AuthProvider` (for `auth.http`, `login`, `logout`...). */
+export function useAuth(): AuthClient {
+  return useClient(undefined, 'useAuth');
+}
+
+/**
+ * The current session snapshot; re-renders when it changes (login, refresh, refreshing flag, end).
+ * Built on `useSyncExternalStore`: no tearing, and the server render uses the client's snapshot as is.
+ * @param auth a client to read instead of the provider's
+ * @example
+ * const { status, claims } = useSession();
+ */
+export function useSession(auth?: AuthClient): SessionSnapshot {
+  const client = useClient(auth, 'useSession');
+  const subscribe = useCallback((onChange: () => void) => client.on('session:change', () => onChange()), [client]);
+  const read = useCallback(() => client.session, [client]);
+  return useSyncExternalStore(subscribe, read, read);
+}
+
+/**
+ * Calls `listener` on every `type` event while the component is mounted (always the latest
+ * `listener`: no need to memoise it). Subscribes in an effect, so never during a server render.
+ * @example
+ * useAuthEvent('session:end', ({ reason }) => reason !== 'logout' && navigate('/login'));
+ */
+export function useAuthEvent<K extends AuthEventName>(type: K, listener: (payload: AuthEvents[K]) => void, auth?: AuthClient): void {
+  const client = useClient(auth, 'useAuthEvent');
+  const latest = useRef(listener);
+  useEffect(() => {
+    latest.current = listener;
+  });
+  useEffect(() => client.on(type, (payload) => latest.current(payload)), [client, type]);
+}

@@ -1,0 +1,170 @@
+import { isEndpointFailure } from '../endpoint/failure';
+import type { EndpointResult, TokenEndpoint } from '../endpoint/token-endpoint';
+import { DisposedError } from '../errors';
+import type { Clock, TimerHandle } from '../lifecycle/clock';
+import type { LockManager } from '../sync/lock';
+import type { LoadResult, Persistence } from './persistence';
+import { parseTokenResponse, type TokenSet } from './token-set';
+
+export interface RefreshFlowOptions {
+  endpoint: TokenEndpoint;
+  persistence: Persistence;
+  clock: Clock;
+  random: () => number;
+  lock: LockManager | null;
+  lockName: string;
+  lockTimeout: number;
+}
+
+/** What one refresh needs to know about the session it belongs to, read at the moment it matters. */
+export interface RefreshContext {
+  /** The token set the refresh starts from. */
+  readonly current: TokenSet;
+  /** The session is (or was) in shared storage: an empty store then means another tab ended it. */
+  persisted(): boolean;
+  /** False once the session this refresh belongs to has ended. */
+  stillCurrent(): boolean;
+  disposed(): boolean;
+  isDue(tokens: TokenSet): boolean;
+  /** The highest generation this client has seen; a new token set goes above it. */
+  generationFloor(): number;
+}
+
+export type RefreshOutcome =
+  /** New tokens from the server; `write` tells whether they reached the store. */
+  | { kind: 'rotated'; tokens: TokenSet; write: 'saved' | 'failed' | 'skipped' }
+  /** Another tab already committed a newer session: use it, post nothing. */
+  | { kind: 'adopted'; tokens: TokenSet }
+  /** Another tab ended the session. `orphan`: tokens this refresh obtained that must now be revoked. */
+  | { kind: 'ended'; orphan: TokenSet | null };
+
+/** Same stored session: same generation and the same refresh token (the access token in cookie mode). */
+export const sameSession = (a: TokenSet, b: TokenSet): boolean =>
+  a.generation === b.generation && a.refreshToken === b.refreshToken && (a.refreshToken !== null || a.accessToken === b.accessToken);
+
+/** A stored session that supersedes `base`: newer, or of the same generation but different (another tab's login). */
+export const supersedes = (stored: TokenSet, base: TokenSet): boolean =>
+  stored.generation > base.generation || (stored.generation === base.generation && !sameSession(stored, base));
+
+/** FNV-1a, 32 bits: names a refresh token in a lock mark without revealing it. */
+const fingerprint = (token: string): string => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+};
+
+/**
+ * The cross-tab refresh: inside the lock, re-read storage and adopt what another tab already
+ * rotated (never posting a refresh token that differs from the stored one), else call the endpoint
+ * and write the result with a compare-and-set against the session it was based on.
+ *
+ * Before posting, the token is marked as sent in the lock manager. A tab that gets the lock next
+ * but still reads that token from storage (the other tab's write has not reached its process yet)
+ * sees the mark and waits for its view of the store to catch up instead of posting a spent token.
+ */
+export function createRefreshFlow(options: RefreshFlowOptions) {
+  const { endpoint, persistence, clock, lock } = options;
+  /** The mark of the last token this client sent, held until the next one (or dispose). */
+  let releaseMark: () => void = () => undefined;
+  const markName = (token: string) => `${options.lockName}:sent:${fingerprint(token)}`;
+  function flowDispose(): void {
+    releaseMark();
+    releaseMark = () => undefined;
+  }
+
+  /** Storage compared with `base`: a superseding session, `ended` (emptied by another tab), or `null` (nothing new). */
+  async function look(base: TokenSet, ctx: RefreshContext): Promise<TokenSet | 'ended' | null> {
+    const loaded = await persistence.load().catch((): LoadResult | null => null);
+    if (loaded === null) return null;
+    if (loaded.kind === 'session') return supersedes(loaded.tokens, base) ? loaded.tokens : null;
+    return ctx.persisted() ? 'ended' : null;
+  }
+
+  /** One network refresh, retried once with the same token when no response at all came back. */
+  async function call(refreshToken: string | null): Promise<EndpointResult> {
+    try {
+      return await endpoint.refresh(refreshToken);
+    } catch (error) {
+      if (!isEndpointFailure(error) || error.failure.kind !== 'transient' || !error.failure.noResponse) throw error;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 100 + options.random() * 200));
+      return endpoint.refresh(refreshToken);
+    }
+  }
+
+  /** Resolves on the next change another context makes to the store, or after `ms`. */
+  const changeOrTimeout = (ms: number) =>
+    new Promise<void>((resolve) => {
+      let timer: TimerHandle;
+      const done = () => {
+        stop();
+        clock.clearTimeout(timer);
+        resolve();
+      };
+      const stop = persistence.subscribe(done);
+      timer = clock.setTimeout(done, ms);
+    });
+
+  /** Another tab sent `base`'s token: wait (bounded) until this tab's view of the store shows what it got. */
+  async function catchUp(base: TokenSet, ctx: RefreshContext): Promise<TokenSet | 'ended' | null> {
+    const deadline = clock.now() + options.lockTimeout;
+    for (;;) {
+      await changeOrTimeout(Math.max(1, Math.min(50, deadline - clock.now())));
+      const seen = await look(base, ctx);
+      if (seen !== null || ctx.disposed() || clock.now() >= deadline) return seen;
+    }
+  }
+
+  async function store(tokens: TokenSet, base: TokenSet, ctx: RefreshContext): Promise<RefreshOutcome> {
+    const accept = (stored: LoadResult): boolean =>
+      stored.kind === 'session' ? !supersedes(stored.tokens, base) : !ctx.persisted();
+    try {
+      const saved = await persistence.save(tokens, ctx.stillCurrent, accept);
+      if (saved.kind !== 'conflict') return { kind: 'rotated', tokens, write: saved.kind };
+      // Another tab replaced or ended the session while this refresh was on the network.
+      return saved.stored.kind === 'session' ? { kind: 'adopted', tokens: saved.stored.tokens } : { kind: 'ended', orphan: tokens };
+    } catch {
+      return { kind: 'rotated', tokens, write: 'failed' };
+    }
+  }
+
+  async function locked(ctx: RefreshContext): Promise<RefreshOutcome> {
+    if (ctx.disposed()) throw new DisposedError();
+    const shared = await look(ctx.current, ctx);
+    if (shared === 'ended') return { kind: 'ended', orphan: null };
+    if (shared !== null && !ctx.isDue(shared)) return { kind: 'adopted', tokens: shared };
+    let base = shared ?? ctx.current;
+    if (base.refreshToken !== null && (await lock?.isMarked?.(markName(base.refreshToken))) === true) {
+      const caught = await catchUp(base, ctx);
+      if (caught === 'ended') return { kind: 'ended', orphan: null };
+      if (caught !== null && !ctx.isDue(caught)) return { kind: 'adopted', tokens: caught };
+      base = caught ?? base;
+    }
+    const release = base.refreshToken !== null && lock?.mark ? lock.mark(markName(base.refreshToken)) : () => undefined;
+    let result: EndpointResult;
+    try {
+      result = await call(base.refreshToken);
+      releaseMark();
+      releaseMark = release;
+      if (ctx.disposed()) flowDispose();
+    } catch (error) {
+      release();
+      // On a rejected grant, look once more: another tab may have rotated the token, or logged out, meanwhile.
+      if (isEndpointFailure(error) && error.failure.kind === 'terminal') {
+        const winner = await look(base, ctx);
+        if (winner === 'ended') return { kind: 'ended', orphan: null };
+        if (winner !== null) return { kind: 'adopted', tokens: winner };
+      }
+      throw error;
+    }
+    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken });
+    if (!parsed.ok) throw parsed.problem;
+    const tokens: TokenSet = { ...parsed.tokens, generation: Math.max(base.generation, ctx.generationFloor()) + 1 };
+    return store(tokens, base, ctx);
+  }
+
+  return {
+    run: (ctx: RefreshContext): Promise<RefreshOutcome> => (lock ? lock.run(options.lockName, options.lockTimeout, () => locked(ctx)) : locked(ctx)),
+    /** Releases this client's mark (dispose). */
+    dispose: flowDispose,
+  };
+}

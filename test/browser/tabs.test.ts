@@ -1,0 +1,248 @@
+/**
+ * Many tabs in a real Chromium: pages of ONE browser context share localStorage, BroadcastChannel and
+ * navigator.locks. Each page runs tokenflight (bundled from src with esbuild) with
+ * `webStorage(localStorage)` against the reference auth server on loopback HTTP; the pages are served
+ * from another port, so every API call is cross-origin (CORS), as in production.
+ *
+ * Skips when /usr/bin/chromium is missing (install: `apt-get install -y chromium`), unless
+ * TOKENFLIGHT_BROWSER=required, where a missing browser fails the run (CI).
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthServer, leeway, type AuthServer, type AuthServerOptions, type ListeningServer } from '../../src/testing';
+import type { HarnessEvent, HarnessResult } from './page';
+
+const CHROMIUM = '/usr/bin/chromium';
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const KEY = 'tokenflight.session';
+const LOCK = `tokenflight:${KEY}`;
+const TTL = 60;
+const WAIT = { polling: 20, timeout: 10_000 };
+
+const available = existsSync(CHROMIUM);
+const required = process.env['TOKENFLIGHT_BROWSER'] === 'required';
+if (!available && !required) {
+  console.warn(`[browser tests] SKIPPED: ${CHROMIUM} not found. Install it with \`apt-get install -y chromium\` to run the real-browser tab tests.`);
+}
+
+/** Bundles the tab script (tokenflight from src + the harness) for the browser. */
+async function bundle(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  const [file] = result.outputFiles;
+  if (!file) throw new Error('esbuild produced no output');
+  return file.text;
+}
+
+/** A tiny static server for the page and its script, on its own port (another origin than the API). */
+async function serveSite(script: string): Promise<{ url: string; close(): Promise<void> }> {
+  const html = '<!doctype html><meta charset="utf-8"><title>tokenflight tab</title><script src="/page.js"></script>';
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/page.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(script);
+    else if (path === '/') res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' }).end(html);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe.skipIf(!available && !required)(`many tabs in real Chromium (${CHROMIUM})`, () => {
+  let browser: Browser;
+  let site: Awaited<ReturnType<typeof serveSite>>;
+  let context: BrowserContext | undefined;
+  let api: ListeningServer | undefined;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!available) throw new Error(`${CHROMIUM} is required (TOKENFLIGHT_BROWSER=required) but missing: apt-get install -y chromium`);
+    const [script, launched] = await Promise.all([bundle(), chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS })]);
+    browser = launched;
+    site = await serveSite(script);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    await api?.close();
+    context = undefined;
+    api = undefined;
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  /** A fresh server and a fresh browser context (empty localStorage) with `n` tabs, signed in from the first. */
+  async function start(n: number, options: AuthServerOptions & { lockTimeout?: number } = {}) {
+    const server = createAuthServer({ rotation: 'strict', accessTokenTtl: TTL, ...options });
+    api = await server.listen();
+    context = await browser.newContext();
+    const query = `?api=${encodeURIComponent(`${api.url}/`)}&lockTimeout=${options.lockTimeout ?? 10_000}`;
+    const pages: Page[] = [];
+    for (let i = 0; i < n; i++) {
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(`tab ${i}: ${error.message}`));
+      await page.goto(`${site.url}/${query}`);
+      await page.evaluate(() => window.harness.ready());
+      pages.push(page);
+    }
+    await tab(pages, 0).evaluate(() => window.harness.login());
+    await Promise.all(pages.map((p) => p.waitForFunction(() => window.harness.session().status === 'authenticated', undefined, WAIT)));
+    let skew = 0;
+    return {
+      server,
+      pages,
+      /** Moves the server's and every open tab's clock forward: the access tokens are expired on both sides. */
+      async expireTokens(ms = (TTL + 1) * 1000) {
+        skew += ms;
+        server.setClockOffset(skew);
+        await Promise.all(pages.filter((p) => !p.isClosed()).map((p) => p.evaluate((by) => window.harness.skew(by), ms)));
+      },
+    };
+  }
+
+  const tab = (pages: Page[], i: number): Page => {
+    const page = pages[i];
+    if (!page) throw new Error(`no tab ${i}`);
+    return page;
+  };
+  const events = (page: Page): Promise<HarnessEvent[]> => page.evaluate(() => window.harness.events());
+  const generation = (page: Page): Promise<number> => page.evaluate(() => window.harness.session().generation);
+  const stored = (page: Page): Promise<string | null> => page.evaluate((key) => localStorage.getItem(key), KEY);
+  const locks = (page: Page) =>
+    page.evaluate(async (name) => {
+      const state = await navigator.locks.query();
+      return { held: (state.held ?? []).filter((l) => l.name === name).length, pending: (state.pending ?? []).filter((l) => l.name === name).length };
+    }, LOCK);
+
+  it('5 tabs whose tokens expire together, 3 requests each, 5 times over: exactly 1 refresh each time, 0 reuse detections', async () => {
+    const { server, pages, expireTokens } = await start(5);
+    const timings: number[] = [];
+    for (let round = 1; round <= 5; round++) {
+      server.resetCounters();
+      await expireTokens();
+      const started = performance.now();
+      const results = await Promise.all(
+        pages.map((p) => p.evaluate(() => Promise.all([window.harness.get('api/me'), window.harness.get('api/items/1'), window.harness.get('api/items/2')]))),
+      );
+      timings.push(performance.now() - started);
+      expect(results.flat().filter((r: HarnessResult) => !r.ok)).toEqual([]);
+      expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0, unauthorized: 0, resourceRequests: 15 });
+      expect(await Promise.all(pages.map(generation))).toEqual(Array(5).fill(round + 1));
+    }
+    // One event per tab per rotation: one tab refreshed ('local'), the four others adopted it ('remote').
+    const refreshes = await Promise.all(pages.map(async (p) => (await events(p)).filter((e) => e.type === 'session:refresh').map((e) => e.payload as { generation: number; origin: string })));
+    for (let generation = 2; generation <= 6; generation++) {
+      const origins = refreshes.map((list) => list.filter((e) => e.generation === generation).map((e) => e.origin).join());
+      expect(origins.filter((o) => o === 'local')).toHaveLength(1);
+      expect(origins.filter((o) => o === 'remote')).toHaveLength(4);
+    }
+    console.info(`[browser] 5 tabs x 3 requests after a shared expiry, 5 rounds: refreshCalls=1 reuse=0 each round (${timings.map((t) => t.toFixed(0)).join(', ')} ms)`);
+  });
+
+  it('5 tabs whose tokens the server rejects at once (401s): exactly 1 refresh, every request replayed and answered', async () => {
+    const { server, pages } = await start(5);
+    server.expireAccessTokens();
+    server.resetCounters();
+    const results = await Promise.all(pages.map((p) => p.evaluate(() => Promise.all([window.harness.get('api/me'), window.harness.get('api/items/1')]))));
+    expect(results.flat().filter((r: HarnessResult) => !r.ok)).toEqual([]);
+    expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0 });
+    expect(server.counters.unauthorized).toBeGreaterThanOrEqual(1);
+    expect(await Promise.all(pages.map(generation))).toEqual([2, 2, 2, 2, 2]);
+    console.info(`[browser] 5 tabs, server-side expiry: refreshCalls=1 reuse=0 unauthorized=${server.counters.unauthorized}`);
+  });
+
+  it('logout in one tab signs every other tab out (origin remote) and leaves localStorage empty', async () => {
+    const { server, pages } = await start(5);
+    expect(await stored(tab(pages, 3))).not.toBeNull();
+    const started = performance.now();
+    await tab(pages, 0).evaluate(() => window.harness.logout());
+    await Promise.all(pages.map((p) => p.waitForFunction(() => window.harness.session().status === 'unauthenticated', undefined, WAIT)));
+    const elapsed = performance.now() - started;
+    for (const page of pages) {
+      expect(await stored(page)).toBeNull();
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    }
+    const ends = await Promise.all(pages.map(async (p) => (await events(p)).filter((e) => e.type === 'session:end').map((e) => e.payload)));
+    expect(ends[0]).toEqual([{ reason: 'logout', origin: 'local' }]);
+    for (const end of ends.slice(1)) expect(end).toEqual([{ reason: 'remote', origin: 'remote' }]);
+    // Another tab's next request carries no token.
+    expect(await tab(pages, 4).evaluate(() => window.harness.get('api/me'))).toMatchObject({ ok: false });
+    await expect.poll(() => server.counters.revocations, { timeout: 5000 }).toBe(1);
+    console.info(`[browser] logout propagated to 4 other tabs in ${elapsed.toFixed(0)} ms`);
+  });
+
+  it('a tab closed while holding the lock (its refresh lost on the network): another tab completes the refresh', async () => {
+    // A long lock timeout: progress must come from the browser releasing the closed tab's lock.
+    const { server, pages, expireTokens } = await start(3, { lockTimeout: 30_000 });
+    const [closing, waiting, idle] = [tab(pages, 0), tab(pages, 1), tab(pages, 2)];
+    await closing.evaluate(() => window.harness.holdRefresh());
+    server.resetCounters();
+    await expireTokens();
+    await closing.evaluate(() => window.harness.start('api/me'));
+    await closing.waitForFunction(() => window.harness.heldRefreshes() === 1, undefined, WAIT);
+    expect(await locks(waiting)).toEqual({ held: 1, pending: 0 });
+    await waiting.evaluate(() => window.harness.start('api/me'));
+    await expect.poll(() => locks(waiting), { timeout: 5000 }).toEqual({ held: 1, pending: 1 });
+
+    const started = performance.now();
+    await closing.close();
+    const result = await waiting.evaluate(() => window.harness.pending());
+    const elapsed = performance.now() - started;
+    expect(result).toMatchObject({ ok: true, value: { username: 'ada' } });
+    expect(elapsed).toBeLessThan(10_000);
+    expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0 });
+    expect(await generation(waiting)).toBe(2);
+    await idle.waitForFunction(() => window.harness.session().generation === 2, undefined, WAIT);
+    expect(await idle.evaluate(() => window.harness.get('api/me'))).toMatchObject({ ok: true });
+    expect(server.counters.refreshCalls).toBe(1);
+    console.info(`[browser] lock of a closed tab released; the waiting tab refreshed ${elapsed.toFixed(0)} ms after the close`);
+  });
+
+  it('leeway rotation: a tab closed after the server received its refresh; another tab completes it, no reuse detected', async () => {
+    const { server, pages, expireTokens } = await start(3, { rotation: leeway(30), lockTimeout: 30_000 });
+    const [closing, waiting, idle] = [tab(pages, 0), tab(pages, 1), tab(pages, 2)];
+    server.resetCounters();
+    server.inject('refresh', { type: 'delay', ms: 1500 });
+    await expireTokens();
+    await closing.evaluate(() => window.harness.start('api/me'));
+    await expect.poll(() => server.counters.refreshCalls, { timeout: 5000 }).toBe(1);
+    await waiting.evaluate(() => window.harness.start('api/me'));
+    await expect.poll(() => locks(waiting), { timeout: 5000 }).toEqual({ held: 1, pending: 1 });
+    await closing.close();
+    expect(await waiting.evaluate(() => window.harness.pending())).toMatchObject({ ok: true });
+    // The closed tab's request is answered by the server after its delay: the parent is replayed within the leeway.
+    await expect
+      .poll(() => server.keys('ada').some((k) => k.rotatedAt !== null && k.lastUsedAt !== null && k.lastUsedAt > k.rotatedAt), { timeout: 5000 })
+      .toBe(true);
+    expect(server.counters).toMatchObject({ refreshCalls: 2, reuseDetections: 0 });
+    expect(server.keys('ada').every((k) => k.revokedAt === null)).toBe(true);
+    await idle.waitForFunction(() => window.harness.session().generation === 2, undefined, WAIT);
+    // The surviving session keeps rotating normally.
+    await expireTokens();
+    expect(await idle.evaluate(() => window.harness.get('api/me'))).toMatchObject({ ok: true });
+    expect(server.counters).toMatchObject({ refreshCalls: 3, reuseDetections: 0 });
+  });
+});

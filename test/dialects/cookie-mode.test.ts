@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStorage } from '../../src';
+import { cookieJar, editJson, expectCleanWire, issuedTokens, jump, record, setupDialects, signIn } from './support';
+
+const env = setupDialects();
+
+/** A cookie-mode client (refresh token only in the HttpOnly cookie) with its own jar. */
+function cookieClient(extra: Parameters<typeof env.client>[0] = {}) {
+  const jar = cookieJar();
+  const storage = memoryStorage();
+  const auth = env.client({ cookie: true, fetch: jar.fetch, storage, lock: false, channel: false, autoRefresh: false, ...extra });
+  return { auth, jar, storage };
+}
+
+const stored = async (storage: ReturnType<typeof memoryStorage>) => JSON.parse(String(await storage.getItem('tokenflight.session'))) as Record<string, unknown>;
+
+describe('HttpOnly-cookie (backend-for-frontend) mode', () => {
+  it('never sees or stores the refresh token; refreshes with credentials: include and an empty JSON body', async () => {
+    const server = env.server({ cookieMode: true, accessTokenTtl: 60 });
+    const { auth, jar, storage } = cookieClient();
+    await signIn(auth);
+    const cookie = jar.jar.get('tf_refresh')?.value ?? '';
+    expect(cookie).not.toBe('');
+    expect(await stored(storage)).toMatchObject({ refreshToken: null, accessToken: expect.any(String) });
+    expect(JSON.stringify(await storage.getItem('tokenflight.session'))).not.toContain(cookie);
+
+    jump(61_000);
+    await expect(auth.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
+    const refresh = env.tokenCalls().find((c) => c.path === '/auth/refresh');
+    expect(JSON.parse(refresh?.body ?? '')).toEqual({ deviceInfo: 'test' });
+    expect(refresh?.headers['cookie']).toBe(`tf_refresh=${cookie}`);
+    // Token-endpoint calls are credentialed; the cookie never goes to the resource API.
+    for (const sent of jar.sent) {
+      const path = new URL(sent.url).pathname;
+      if (path.startsWith('/auth/')) expect(sent.credentials).toBe('include');
+      else expect(sent.cookie).toBeNull();
+    }
+    expect(jar.jar.get('tf_refresh')?.value).not.toBe(cookie); // rotated
+    expect(await stored(storage)).toMatchObject({ refreshToken: null, generation: 2 });
+    expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0 });
+    expectCleanWire(env.wire, server);
+  });
+
+  it('single-flight and replay work the same: 200 requests, one refresh, one event', async () => {
+    const server = env.server({ cookieMode: true, accessTokenTtl: 3600 });
+    const { auth } = cookieClient();
+    await signIn(auth);
+    const log = record(auth);
+    server.expireAccessTokens();
+    server.resetCounters();
+    const echoes = await Promise.all(Array.from({ length: 200 }, (_, i) => auth.http.post('api/echo', { json: { i } }).json<{ i: number }>()));
+    expect(echoes.map((e) => e.i)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(server.counters.refreshCalls).toBe(1);
+    expect(server.counters.reuseDetections).toBe(0);
+    expect(log.of('session:refresh')).toHaveLength(1);
+    expect(log.of('session:refresh-failed')).toHaveLength(0);
+  });
+
+  it('a refresh token in the body (misconfigured server) is dropped, never stored or sent back', async () => {
+    let leaked = '';
+    const server = env.server(
+      { cookieMode: true, accessTokenTtl: 60 },
+      env.onTokenCalls(async (_request, response) => {
+        if (response.status !== 200) return response;
+        leaked = `leaked${Math.random().toString(36).slice(2)}`;
+        return editJson(response, (body) => ({ ...body, refreshToken: leaked, refresh_token: leaked }));
+      }),
+    );
+    const { auth, storage } = cookieClient();
+    await signIn(auth);
+    const first = leaked;
+    expect(await stored(storage)).toMatchObject({ refreshToken: null });
+    await auth.refresh();
+    expect(env.wire.some((e) => e.body.includes(first))).toBe(false);
+    expect(await stored(storage)).toMatchObject({ refreshToken: null });
+    expect(server.counters.refreshCalls).toBe(1);
+  });
+
+  it('an expired or revoked cookie ends the session like any rejected grant', async () => {
+    const server = env.server({ cookieMode: true });
+    const { auth, storage } = cookieClient();
+    const log = record(auth);
+    await signIn(auth);
+    server.revokeKey(server.keys('ada')[0]?.jti ?? '');
+    await expect(auth.refresh()).rejects.toMatchObject({ code: 'TF_SESSION_ENDED', reason: 'invalid_grant' });
+    expect(log.of('session:end')).toEqual([{ reason: 'invalid_grant', origin: 'local' }]);
+    expect(await storage.getItem('tokenflight.session')).toBeNull();
+  });
+
+  it('logout posts to the logout endpoint with the cookie; the server revokes and clears it', async () => {
+    const server = env.server({ cookieMode: true });
+    const { auth, jar } = cookieClient();
+    await signIn(auth);
+    const { revocation } = await auth.logout();
+    await expect(revocation).resolves.toBe(true);
+    const logout = env.tokenCalls().find((c) => c.path === '/auth/logout');
+    expect(JSON.parse(logout?.body ?? '')).toEqual({});
+    expect(logout?.headers['cookie']).toMatch(/^tf_refresh=/);
+    expect(jar.jar.has('tf_refresh')).toBe(false);
+    expect(server.keys('ada').every((k) => k.revokedAt !== null)).toBe(true);
+  });
+
+  it('a restarted client restores from storage and keeps refreshing through the cookie', async () => {
+    const server = env.server({ cookieMode: true, accessTokenTtl: 60 });
+    const first = cookieClient();
+    await signIn(first.auth);
+    first.auth.dispose();
+    const again = env.client({ cookie: true, fetch: first.jar.fetch, storage: first.storage, lock: false, channel: false, autoRefresh: false });
+    await again.ready;
+    expect(again.session.status).toBe('authenticated');
+    jump(61_000);
+    await expect(again.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
+    expect(server.counters.refreshCalls).toBe(1);
+    expect(issuedTokens(env.wire, 'refresh')).toHaveLength(2); // two cookies, both only in Set-Cookie
+  });
+});

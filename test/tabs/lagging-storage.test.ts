@@ -1,0 +1,62 @@
+import { describe, expect, it, vi } from 'vitest';
+import { localChannelHub, localLock, type AuthClient } from '../../src';
+import { jump, setup, signIn } from '../client/support';
+import { laggyOrigin } from './fake-window';
+
+const env = setup();
+
+/** Runs the fake clock in small steps until `work` settles (storage propagation and polling run on it). */
+async function drive<T>(work: Promise<T>, stepMs = 5, maxSteps = 4000): Promise<T> {
+  let settled = false;
+  work.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < maxSteps && !settled; i++) await vi.advanceTimersByTimeAsync(stepMs);
+  return work;
+}
+
+function laggyTabs(n: number, lagMs: number) {
+  const origin = laggyOrigin(lagMs);
+  const lock = localLock();
+  const hub = localChannelHub();
+  const clients: AuthClient[] = Array.from({ length: n }, () =>
+    env.client({ storage: origin.tab(), lock, channel: hub.channel(), autoRefresh: false }),
+  );
+  return { origin, clients };
+}
+
+describe('storage that reaches other tabs after the lock does (separate processes)', () => {
+  it('5 tabs, writes visible elsewhere only 20 ms later: the tab next in the lock waits for its view instead of posting the spent token', async () => {
+    const server = env.server({ accessTokenTtl: 60, rotation: 'strict' });
+    const { clients } = laggyTabs(5, 20);
+    const [leader] = clients;
+    if (!leader) throw new Error('no tabs');
+    await signIn(leader);
+    await drive(Promise.all(clients.map((c) => new Promise<void>((resolve) => (c.session.status === 'authenticated' ? resolve() : c.on('session:start', () => resolve()))))));
+    jump(61_000);
+    server.resetCounters();
+    const results = await drive(Promise.all(clients.flatMap((c) => [c.http.get('api/me').json(), c.http.get('api/items/1').json()])));
+    expect(results).toHaveLength(10);
+    expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0, unauthorized: 0 });
+    expect(clients.map((c) => c.session.generation)).toEqual([2, 2, 2, 2, 2]);
+  });
+
+  it('the mark of a refresh that failed is released: the next tab posts the (unspent) token at once', async () => {
+    const server = env.server({ accessTokenTtl: 60, rotation: 'strict' });
+    const { clients } = laggyTabs(2, 20);
+    const [first, second] = clients;
+    if (!first || !second) throw new Error('no tabs');
+    await signIn(first);
+    await drive(new Promise<void>((resolve) => (second.session.status === 'authenticated' ? resolve() : second.on('session:start', () => resolve()))));
+    jump(61_000);
+    server.inject('refresh', { type: 'status', status: 503 });
+    server.resetCounters();
+    await expect(drive(first.refresh())).rejects.toMatchObject({ code: 'TF_REFRESH_FAILED' });
+    const started = Date.now();
+    await expect(drive(second.refresh())).resolves.toMatchObject({ generation: 2 });
+    // No wait for a catch-up that could never come.
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(server.counters).toMatchObject({ refreshCalls: 2, reuseDetections: 0 });
+  });
+});
