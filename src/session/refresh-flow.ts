@@ -66,10 +66,12 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   const { endpoint, persistence, clock, lock } = options;
   /** The mark of the last token this client sent, held until the next one (or dispose). */
   let releaseMark: () => void = () => undefined;
+  let ownMark: string | null = null;
   const markName = (token: string) => `${options.lockName}:sent:${fingerprint(token)}`;
   function flowDispose(): void {
     releaseMark();
     releaseMark = () => undefined;
+    ownMark = null;
   }
 
   /** Storage compared with `base`: a superseding session, `ended` (emptied by another tab), or `null` (nothing new). */
@@ -133,18 +135,22 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     if (shared === 'ended') return { kind: 'ended', orphan: null };
     if (shared !== null && !ctx.isDue(shared)) return { kind: 'adopted', tokens: shared };
     let base = shared ?? ctx.current;
-    if (base.refreshToken !== null && (await lock?.isMarked?.(markName(base.refreshToken))) === true) {
+    const sent = base.refreshToken === null ? null : markName(base.refreshToken);
+    // Its own mark (a token it sent whose answer was unusable) is no other tab's successor to wait for.
+    if (sent !== null && sent !== ownMark && (await lock?.isMarked?.(sent)) === true) {
       const caught = await catchUp(base, ctx);
       if (caught === 'ended') return { kind: 'ended', orphan: null };
       if (caught !== null && !ctx.isDue(caught)) return { kind: 'adopted', tokens: caught };
       base = caught ?? base;
     }
-    const release = base.refreshToken !== null && lock?.mark ? lock.mark(markName(base.refreshToken)) : () => undefined;
+    const mark = base.refreshToken === null ? null : markName(base.refreshToken);
+    const release = mark !== null && lock?.mark ? lock.mark(mark) : () => undefined;
     let result: EndpointResult;
     try {
       result = await call(base.refreshToken);
       releaseMark();
       releaseMark = release;
+      ownMark = mark;
       if (ctx.disposed()) flowDispose();
     } catch (error) {
       release();

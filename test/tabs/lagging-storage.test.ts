@@ -42,6 +42,20 @@ describe('storage that reaches other tabs after the lock does (separate processe
     expect(clients.map((c) => c.session.generation)).toEqual([2, 2, 2, 2, 2]);
   });
 
+  it('a tab whose own refresh got an unusable answer retries its token without waiting on its own mark', async () => {
+    const server = env.server({ accessTokenTtl: 60, rotation: 'off' });
+    const { clients } = laggyTabs(1, 20);
+    const [auth] = clients;
+    if (!auth) throw new Error('no tabs');
+    await signIn(auth);
+    jump(61_000);
+    server.inject('refresh', { type: 'malformed', kind: 'missing-fields' });
+    await expect(drive(auth.refresh())).rejects.toMatchObject({ code: 'TF_REFRESH_FAILED' });
+    const started = Date.now();
+    await expect(drive(auth.refresh())).resolves.toMatchObject({ generation: 2 });
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+
   it('the mark of a refresh that failed is released: the next tab posts the (unspent) token at once', async () => {
     const server = env.server({ accessTokenTtl: 60, rotation: 'strict' });
     const { clients } = laggyTabs(2, 20);

@@ -96,10 +96,13 @@ describe('logout in one tab', () => {
     if (revoke) expect(server.keys('ada').every((key) => key.revokedAt !== null)).toBe(true);
   });
 
-  it('a tab that hears nothing (no channel, no storage events) never writes its refresh result over the logout', async () => {
+  it.each([
+    ['the server still accepts its token (revocation off): the result is dropped and revoked', false],
+    ['the server rejects its token (revoked by the logout): it ends as remote, not invalid_grant', true],
+  ])('a tab that hears nothing (no channel, no storage events) never writes over the logout; %s', async (_name, revoke) => {
     const server = env.server({ accessTokenTtl: 60 });
     const network = trackedFetch();
-    const shared = tabs(env, 1, { autoRefresh: false, endpoints: { logout: false }, fetch: network.fetch });
+    const shared = tabs(env, 1, { autoRefresh: false, endpoints: revoke ? {} : { logout: false }, fetch: network.fetch });
     const leader = first(shared.clients);
     await signIn(leader);
     const deaf = shared.open({ channel: false, endpoints: {} });
@@ -116,7 +119,7 @@ describe('logout in one tab', () => {
     expect(log.of('session:end')).toEqual([{ reason: 'remote', origin: 'remote' }]);
     expect(log.of('session:refresh')).toHaveLength(0);
     await network.idle();
-    // The tokens it obtained were revoked (the leader had revocation off, so nothing else did it).
+    // Nothing stays valid: with revocation off at the leader, the tab revoked the tokens it obtained itself.
     expect(server.keys('ada').filter((key) => key.revokedAt === null)).toEqual([]);
   });
 
