@@ -7,6 +7,7 @@ import type { TokenSet } from '../session/token-set';
 export interface TokenSource {
   usable(signal?: AbortSignal | null): Promise<TokenSet | null>;
   afterUnauthorized(generation: number, signal?: AbortSignal | null): Promise<TokenSet | null>;
+  rejectedAfterRefresh(generation: number): void;
 }
 
 export interface AuthHookConfig {
@@ -59,7 +60,9 @@ export function createAuthHooks(config: AuthHookConfig): { init: InitHook; befor
       replayed = true;
       if (!config.isTrusted(spare.url)) return response;
       void response.body?.cancel().catch(() => undefined);
-      return inner(withBearer(spare, next.accessToken), requestInit);
+      const replay = await inner(withBearer(spare, next.accessToken), requestInit);
+      if (config.shouldRefresh(replay)) config.session.rejectedAfterRefresh(next.generation);
+      return replay;
     };
     options.fetch = authFetch;
   };

@@ -31,6 +31,9 @@ export interface CoordinatorOptions {
 
 type Change = AuthEvents['session:change']['cause'];
 
+/** How long a token the server refused right after a refresh is not refreshed again on a 401. */
+const REJECTED_COOLDOWN_MS = 10_000;
+
 /**
  * Owns the session state machine and the ONE in-flight refresh of a client. The proactive timer,
  * 401s, `refresh()`, resume and other tabs all go through `refresh()`; every token set carries a
@@ -47,6 +50,8 @@ export function createCoordinator(options: CoordinatorOptions) {
   let startGeneration = 0;
   let hydrated = false;
   let disposed = false;
+  let rejected: { generation: number; at: number } | null = null;
+  let reactiveGeneration = 0;
 
   const now = () => clock.now();
   const isDue = (t: TokenSet) => {
@@ -219,8 +224,17 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (t === null) return null;
       const { inflight, retryAt, lastError } = refresher;
       if (t.generation > generation && t.accessToken !== null && inflight === null) return t;
+      // The server refused this very token right after it was issued: another refresh would not help.
+      if (inflight === null && rejected?.generation === t.generation && now() - rejected.at < REJECTED_COOLDOWN_MS) return null;
       if (inflight === null && retryAt !== null && now() < retryAt && lastError !== null) throw lastError;
-      return waiters.wait(refresh(), signal);
+      const next = await waiters.wait(refresh(), signal);
+      reactiveGeneration = next.generation;
+      return next;
+    },
+
+    /** A replay still got 401. When its token came from the refresh that 401s asked for, refreshing again would not help for a while. */
+    rejectedAfterRefresh(generation: number): void {
+      if (generation === reactiveGeneration) rejected = { generation, at: now() };
     },
 
     /** Manual refresh: always attempts (joins one in flight). */

@@ -1,5 +1,5 @@
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isReplayError } from '../../src';
 import { jump, setup, signIn } from './support';
 
@@ -112,5 +112,32 @@ describe('replay', () => {
     );
     await auth.http.post('api/echo', { json: { a: 1 }, headers: { 'idempotency-key': 'k-1' } }).json();
     expect(keys).toEqual(['k-1', 'k-1']);
+  });
+});
+
+describe('a server that refuses fresh tokens', () => {
+  it('does not refresh again for every request while its brand-new token is refused', async () => {
+    const server = env.server({ accessTokenTtl: 3600 });
+    const auth = env.client({ autoRefresh: false });
+    await signIn(auth);
+    env.msw.use(http.get('http://auth.test/api/refuses', () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })));
+    server.resetCounters();
+    for (let i = 0; i < 10; i++) await auth.http.get('api/refuses').catch(() => undefined);
+    expect(server.counters.refreshCalls).toBe(1);
+    // After the cool-down, one more try.
+    vi.setSystemTime(Date.now() + 11_000);
+    await auth.http.get('api/refuses').catch(() => undefined);
+    expect(server.counters.refreshCalls).toBe(2);
+  });
+
+  it('a token that worked is still refreshed on the next server-side expiry', async () => {
+    const server = env.server({ accessTokenTtl: 3600 });
+    const auth = env.client({ autoRefresh: false });
+    await signIn(auth);
+    for (let round = 1; round <= 3; round++) {
+      server.expireAccessTokens();
+      await expect(auth.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
+      expect(server.counters.refreshCalls).toBe(round);
+    }
   });
 });
