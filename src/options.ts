@@ -59,9 +59,9 @@ export interface AuthClientOptions {
   storage?: StorageAdapter;
   /** @default 'tokenflight.session' */
   storageKey?: string;
-  /** Cross-tab lock around refresh. @default webLocks() when `storage` is given, none with the default memory storage */
+  /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage) */
   lock?: LockManager | false;
-  /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is given */
+  /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is shared with other tabs */
   channel?: SyncChannel | false;
   /** Longest wait for the cross-tab lock before refreshing without it (ms). @default 10000 */
   lockTimeout?: number;
@@ -125,7 +125,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     throw new ConfigError('`refreshKey` must be a non-empty token (RFC 6750 b64token).');
   }
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY;
-  const shared = options.storage !== undefined;
+  const shared = options.storage !== undefined && options.storage.shared !== false;
   const clock = options.clock ?? systemClock;
   return {
     baseUrl,

@@ -4,6 +4,8 @@ export interface StorageAdapter {
   removeItem(key: string): void | Promise<void>;
   /** Optional: notifies when ANOTHER context changed the key (web `storage` event). Returns unsubscribe. */
   subscribe?(key: string, onChange: () => void): () => void;
+  /** `false` when no other tab or instance can see this store (memory, `sessionStorage`): then no cross-tab lock or broadcast is set up by default. */
+  readonly shared?: boolean;
 }
 
 /** The single persisted blob: one key, one JSON value, so an access/refresh pair never tears. */

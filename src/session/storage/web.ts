@@ -13,7 +13,14 @@ export interface WebStorageLike {
  * for changes made by OTHER contexts; `key === null` means the area was cleared.
  */
 export function webStorage(storage: WebStorageLike, opts: { target?: EventTargetLike } = {}): StorageAdapter {
+  let perTab = false;
+  try {
+    perTab = (globalThis as { sessionStorage?: unknown }).sessionStorage === storage;
+  } catch {
+    // Storage access denied (privacy settings): treat as shared.
+  }
   return {
+    shared: !perTab,
     getItem: (key) => storage.getItem(key),
     setItem: (key, value) => storage.setItem(key, value),
     removeItem: (key) => storage.removeItem(key),
