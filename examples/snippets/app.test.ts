@@ -1,4 +1,4 @@
-// Testing your app with tokenflight/testing (docs/platforms.md). Runs with vitest: `npm run test:snippets`.
+// Testing your app with tokenflight/testing (README.md). Runs with vitest: `npm run test:snippets`.
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createAuthClient, isSessionEndedError } from 'tokenflight';

@@ -1,4 +1,4 @@
-// Quick start, browser (docs/platforms.md).
+// Quick start, browser (README.md).
 import { createAuthClient, isSessionEndedError, webStorage } from 'tokenflight';
 
 export const auth = createAuthClient({

@@ -1,4 +1,4 @@
-// Quick start, Node service with a refresh key (docs/platforms.md).
+// Quick start, Node service with a refresh key (README.md).
 import { createAuthClient } from 'tokenflight';
 import { fileStorage } from '../node-service/file-storage.ts';
 

@@ -5,7 +5,7 @@ import { createAuthClient, isSessionEndedError, SessionEndedError, type AuthClie
 import { createAuthServer, leeway, type AuthServer } from '../../src/testing';
 import { cookieJar } from './support';
 
-// The code between `// recipe:<name>` and `// end` is the code of docs/server-modes.md, verbatim (checked below).
+// The code between `// recipe:<name>` and `// end` is the code of README.md, verbatim (checked below).
 
 const msw = setupServer();
 const clients: AuthClient[] = [];
@@ -28,7 +28,7 @@ function start(options: Parameters<typeof createAuthServer>[0] = {}): AuthServer
 }
 const track = (auth: AuthClient) => clients.push(auth);
 
-describe('recipes (docs/server-modes.md)', () => {
+describe('recipes (README.md)', () => {
   it('JSON endpoints', async () => {
     const server = start({ accessTokenTtl: 60 });
     // recipe:json
@@ -159,8 +159,8 @@ describe('recipes (docs/server-modes.md)', () => {
     expect(server.keys('ada').filter((k) => k.revokedAt === null).map((k) => k.deviceInfo)).toEqual(['Firefox on Linux']);
   });
 
-  it('every recipe in docs/server-modes.md is the code tested here, verbatim', () => {
-    const doc = readFileSync(new URL('../../docs/server-modes.md', import.meta.url), 'utf8');
+  it('every recipe in README.md is the code tested here, verbatim', () => {
+    const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const source = readFileSync(new URL(import.meta.url), 'utf8');
     const names = [...source.matchAll(/^ *\/\/ recipe:([\w-]+)$/gm)].map((m) => m[1] ?? '');
     expect(names).toEqual(['json', 'oauth', 'cookie', 'custom', 'refresh-key', 'sessions']);
