@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as root from '../../src';
 import * as native from '../../src/react-native';
+import * as react from '../../src/react';
+import * as testing from '../../src/testing';
 
 const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const source = (path: string) => readFileSync(new URL(`../../src/${path}`, import.meta.url), 'utf8');
@@ -9,7 +11,7 @@ const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
 
 describe('README.md matches the real API', () => {
   it('every name its examples import from tokenflight is exported', () => {
-    const entries: Record<string, object> = { tokenflight: root, 'tokenflight/react-native': native };
+    const entries: Record<string, object> = { tokenflight: root, 'tokenflight/react-native': native, 'tokenflight/react': react, 'tokenflight/testing': testing };
     const imported = blocks.flatMap((code) =>
       [...code.matchAll(/import \{([^}]+)\} from '(tokenflight[^']*)'/g)].flatMap((m) =>
         (m[1] ?? '')
