@@ -1,9 +1,22 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // Examples imported by tests say `tokenflight`: run them against the sources, not a stale dist/.
+  resolve: {
+    alias: [
+      { find: /^tokenflight$/, replacement: src('index.ts') },
+      { find: /^tokenflight\/(testing|react|react-native)$/, replacement: src('$1/index.ts') },
+    ],
+  },
   test: {
     environment: 'node',
     testTimeout: 20_000,
+    // Fake timers drive the clock while mocked responses and WebCrypto run on real time; on a loaded CI
+    // machine that race can lose once. A test that fails twice in a row is a real failure.
+    retry: process.env['CI'] ? 2 : 0,
     restoreMocks: true,
     projects: [
       {

@@ -56,6 +56,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     audience: o.audience,
     deviceInfo: o.deviceInfo,
     customRefresh: o.customRefresh,
+    headers: o.endpointHeaders,
   });
   // Revocation retries a transient failure later (bounded) and reports giving up as `session:error`.
   const revoker = createRevoker({

@@ -49,6 +49,8 @@ export interface AuthClientOptions {
   cookie?: boolean;
   /** Replaces the built-in refresh call: receives the refresh token and a signal, returns the token response body. Throw a `SessionEndedError` to end the session. */
   refresh?: CustomRefresh;
+  /** Extra headers sent to the login, refresh and logout endpoints (an API key such as Supabase's `apikey`, a tenant id). Never put a token here. @default {} */
+  endpointHeaders?: Readonly<Record<string, string>>;
   /** Start from a pre-issued long-lived refresh key (service or script): no login step. */
   refreshKey?: string;
   /** Audience sent with refreshes (service refresh keys). */
@@ -141,6 +143,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     audience: options.audience,
     cookie: options.cookie === true,
     customRefresh: options.refresh,
+    endpointHeaders: { ...options.endpointHeaders },
     refreshKey: refreshKey ?? null,
     deviceInfo: options.deviceInfo === false ? null : (options.deviceInfo ?? defaultDeviceInfo()),
     storage: options.storage ?? memoryStorage(),

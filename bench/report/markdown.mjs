@@ -20,6 +20,7 @@ function barRows(checks) {
     return [family, check, kind, measured, missed.length === 0 ? '✅' : '❌ **missed**'];
   });
 }
+const causes = (errors) => Object.entries(errors ?? {}).map(([what, count]) => `${n(count)}× ${what}`).join(', ');
 const bold = (row, label) => (row.client === 'tokenflight' ? `**${label}**` : label);
 
 export function renderMarkdown(results, labels) {
@@ -60,8 +61,8 @@ export function renderMarkdown(results, labels) {
     out.push(mode === 'visible'
       ? `Each client logs in on a server issuing ${config.visibleTtl} s access tokens and waits until the token has expired (the client could know from \`expires_in\`/\`exp\`), then fires N concurrent GETs.`
       : 'Each client logs in with a long-lived token; the server then expires it (`POST /__tokenflight/expire`) and the client fires N concurrent GETs. Every first attempt gets a 401 here, whatever the client: what matters is refreshes and failures.');
-    out.push('', table(['N', 'client', 'refresh calls', '401s served', 'failures', 'reuse detections', 'wall (ms)'],
-      rows.map((r) => (r.skipped ? [n(r.n), label(r), 'not run¹', '', '', '', ''] : [n(r.n), label(r), n(r.refreshCalls), n(r.unauthorized), n(r.failures), n(r.reuseDetections), n(r.wallMs)]))));
+    out.push('', table(['N', 'client', 'refresh calls', '401s served', 'failures', 'reuse detections', 'wall (ms)', 'failure causes'],
+      rows.map((r) => (r.skipped ? [n(r.n), label(r), 'not run¹', '', '', '', '', ''] : [n(r.n), label(r), n(r.refreshCalls), n(r.unauthorized), n(r.failures), n(r.reuseDetections), n(r.wallMs), causes(r.errors)]))));
     if (rows.some((r) => r.skipped)) out.push('', '¹ The README recipe makes one refresh call per 401 (N ≤ 1,000 shows it); its N = 10,000 run alone would take about half a minute of the 5-minute budget.');
   }
   out.push('', '## Bodies', '', `${config.bodies} concurrent POSTs to \`/api/echo\`, each with a distinct JSON body, across an expiry. "Received" counts how many times the server got each body (counter \`requestsPerBody\`).`, '');
@@ -74,8 +75,8 @@ export function renderMarkdown(results, labels) {
       results.overhead.rows.map((r) => [label(r), n(r.medianRoundMs), n(r.requestsPerSecond), `${r.wallRatio}×`, `${r.cpuRatio}×`, n(r.failures)])));
   }
   out.push('', '## Steady expiry', '', `${config.steadyTtl} s access tokens, ${config.steady.durationMs / 1000} s of GETs at concurrency ${config.steady.concurrency}. tokenflight runs with its background refresh on (the default).`, '');
-  out.push(table(['client', 'requests', 'failures', '401s served', 'refresh calls', 'duration ÷ lifetime', 'reuse detections'],
-    results.steady.map((r) => [label(r), n(r.requests), n(r.failures), n(r.unauthorized), n(r.refreshCalls), n(r.expectedRefreshCalls), n(r.reuseDetections)])));
+  out.push(table(['client', 'requests', 'failures', '401s served', 'refresh calls', 'duration ÷ lifetime', 'reuse detections', 'failure causes'],
+    results.steady.map((r) => [label(r), n(r.requests), n(r.failures), n(r.unauthorized), n(r.refreshCalls), n(r.expectedRefreshCalls), n(r.reuseDetections), causes(r.errors)])));
   if (results.memory.length > 0) {
     const m = config.memory;
     out.push('', '## Memory', '', `One client in its own process (\`--expose-gc\`, full GC before each reading). Warm-up: ${n(m.warmupRequests)} GETs and ${m.warmupCycles} refresh cycles; then ${n(m.requests)} GETs at concurrency ${m.concurrency} with ${n(m.cycles)} refresh cycles spread among them, alternating a server-side expiry (401s, one refresh, replays) and a manual \`refresh()\` racing the traffic. Heap is read after warm-up, halfway and at the end; timers are the process' active \`Timeout\` handles.`, '');

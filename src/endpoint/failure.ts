@@ -40,9 +40,12 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
 }
 
 /** The OAuth `error` code of a parsed body, when it has a well-formed one. */
+/** The OAuth `error` code of a body — or `error_code`, which Supabase's auth server sends instead. */
 export function oauthErrorCode(body: unknown): string | undefined {
-  const error = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)['error'] : undefined;
-  return typeof error === 'string' && OAUTH_ERROR.test(error) ? error : undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  for (const error of [record['error'], record['error_code']]) if (typeof error === 'string' && OAUTH_ERROR.test(error)) return error;
+  return undefined;
 }
 
 function oauthError(text: string): string | undefined {

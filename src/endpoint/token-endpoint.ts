@@ -26,6 +26,8 @@ export interface EndpointConfig {
   audience: string | undefined;
   deviceInfo: string | null;
   customRefresh: CustomRefresh | undefined;
+  /** Extra headers for the auth endpoints (an API key, a tenant id); never a token. */
+  headers: Readonly<Record<string, string>>;
 }
 
 /** What a successful call returned: the parsed body, receipt time and server clock offset. */
@@ -79,7 +81,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     credentials: config.cookie ? 'include' : 'same-origin',
     // A redirect would carry the refresh token in the body to another URL: never follow one.
     redirect: 'manual',
-    headers: { accept: 'application/json' },
+    headers: { accept: 'application/json', ...config.headers },
   });
   const extra = { device_info: config.deviceInfo ?? undefined, audience: config.audience };
   const clientAuth = config.clientSecret !== undefined && config.clientId !== undefined;

@@ -12,7 +12,11 @@ async function drive<T>(work: Promise<T>, stepMs = 5, maxSteps = 4000): Promise<
     () => (settled = true),
     () => (settled = true),
   );
-  for (let i = 0; i < maxSteps && !settled; i++) await vi.advanceTimersByTimeAsync(stepMs);
+  for (let i = 0; i < maxSteps && !settled; i++) {
+    await vi.advanceTimersByTimeAsync(stepMs);
+    // Let real I/O (mocked responses, WebCrypto) keep pace with the fake clock.
+    for (let j = 0; j < 3; j++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   return work;
 }
 
@@ -21,7 +25,8 @@ function laggyTabs(n: number, lagMs: number) {
   const lock = localLock();
   const hub = localChannelHub();
   const clients: AuthClient[] = Array.from({ length: n }, () =>
-    env.client({ storage: origin.tab(), lock, channel: hub.channel(), autoRefresh: false }),
+    // No request timeout: the fake clock runs ahead of real I/O here, and a timeout is not what is tested.
+    env.client({ storage: origin.tab(), lock, channel: hub.channel(), autoRefresh: false, http: { timeout: false } }),
   );
   return { origin, clients };
 }
