@@ -3,9 +3,10 @@
 //   npm run bench              full run (< 5 min): writes bench/results.json, docs/benchmarks.md and .svg
 //   npm run bench -- --quick   small variant (< 60 s) for CI: prints the bar, writes nothing
 //                              (add --write to write the files from it anyway)
+//   npm run bench -- --report  only re-renders docs/benchmarks.md and .svg from bench/results.json
 // Exits 1 when tokenflight misses a count check of the bar (refreshes, failures, 401s, bodies).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { checkBar, countFailures } from './bar.mjs';
 import { CLIENTS, TIMEOUT_MS } from './clients/index.mjs';
@@ -19,7 +20,7 @@ import { overhead } from './scenarios/overhead.mjs';
 import { prepareExpiringSessions } from './scenarios/sessions.mjs';
 import { size } from './scenarios/size.mjs';
 import { steady } from './scenarios/steady.mjs';
-import { serverExpiredStorms, visibleStorms } from './scenarios/storm.mjs';
+import { drain, serverExpiredStorms, visibleStorms } from './scenarios/storm.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -97,10 +98,10 @@ async function main() {
     // Sessions for the visibly-expired runs log in now; their tokens expire while the others run.
     const sessions = await prepareExpiringSessions(visible, [...CONFIG.stormSizes.map((n) => ({ name: `storm-${n}`, n })), { name: 'bodies' }]);
     try {
-      results.storm.push(...(await phase('storm, token expired by the server', () => serverExpiredStorms(long, CONFIG.stormSizes, log))));
+      results.storm.push(...(await phase('storm, token expired by the server', () => serverExpiredStorms(long, CONFIG.stormSizes, log).finally(drain))));
       results.bodies.push(...(await phase('bodies, token expired by the server', () => serverExpiredBodies(long, CONFIG.bodies, log))));
       results.overhead = await phase('overhead', () => overhead(long, CONFIG.overhead, log));
-      results.storm.push(...(await phase('storm, visibly expired token', () => visibleStorms(visible, sessions, CONFIG.stormSizes, log))));
+      results.storm.push(...(await phase('storm, visibly expired token', () => visibleStorms(visible, sessions, CONFIG.stormSizes, log).finally(drain))));
       results.bodies.push(...(await phase('bodies, visibly expired token', () => visibleBodies(visible, sessions, CONFIG.bodies, log))));
     } finally {
       sessions.dispose();
@@ -116,13 +117,13 @@ async function main() {
   return results;
 }
 
-function write(results) {
+function write(results, withResults = true) {
   const labels = Object.fromEntries(CLIENTS.map((client) => [client.name, client.label]));
   mkdirSync(`${ROOT}docs`, { recursive: true });
-  writeFileSync(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+  if (withResults) writeFileSync(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${ROOT}docs/benchmarks.md`, renderMarkdown(results, labels));
   writeFileSync(`${ROOT}docs/benchmarks.svg`, renderSvg(results, labels));
-  console.log('== wrote bench/results.json, docs/benchmarks.md, docs/benchmarks.svg');
+  console.log(`== wrote ${withResults ? 'bench/results.json, ' : ''}docs/benchmarks.md, docs/benchmarks.svg`);
 }
 
 const watchdog = setTimeout(() => {
@@ -132,6 +133,10 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 try {
+  if (process.argv.includes('--report')) {
+    write(JSON.parse(readFileSync(`${ROOT}bench/results.json`, 'utf8')), false);
+    process.exit(0);
+  }
   const results = await main();
   if (writeFiles) write(results);
   console.log(`== the bar (${Math.round(results.durationMs / 1000)} s)`);

@@ -3,7 +3,8 @@
 //  1. single flight: one module-level promise, so concurrent 401s share one refresh call;
 //  2. stale 401s: a 401 for a token that is no longer the current one replays with the current
 //     token instead of refreshing again (it arrived after someone else's refresh finished).
-// It also waits for a refresh in flight before sending, and replays at once (`delay: 0`).
+// It also waits for a refresh in flight before sending, and replays at once (`delay: 0`). Like the
+// README, it handles a 401 only on ky's first attempt (`retryCount === 0`).
 // What it does not do, like every 401-driven recipe: look at the token's expiry before sending.
 // So an expired token is always sent once, served a 401, and the request (with its body) is sent
 // again.

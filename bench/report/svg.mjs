@@ -22,9 +22,9 @@ function panel({ x, y, w, h, title, groups, series, value, log, refLine, color =
   const values = groups.flatMap((g) => series.map((s) => value(g, s))).filter((v) => Number.isFinite(v));
   const max = Math.max(...values, refLine ?? 0, log ? 10 : 0.5);
   // Headroom above the tallest bar for its label; log axes count v + 1 so that 0 sits on the axis.
-  const top10 = 10 ** Math.ceil(Math.log10(max + 1));
+  const top10 = 10 ** Math.ceil(Math.log10(max));
   const linearTop = Math.ceil((max * 1.15) / 0.5) * 0.5;
-  const scale = log ? (v) => Math.log10(v + 1) / Math.log10(top10 * 1.6) : (v) => v / linearTop;
+  const scale = log ? (v) => Math.log10(v + 1) / Math.log10(top10 * 5) : (v) => v / linearTop;
   const out = [`<text x="${x + 8}" y="${y + 18}" class="t">${esc(title)}</text>`];
   const ticks = log ? [0, 1, 10, 100, 1000, 10000, 100000].filter((t) => t <= top10) : Array.from({ length: linearTop / 0.5 + 1 }, (_, i) => i * 0.5);
   for (const tick of ticks) {
@@ -83,8 +83,10 @@ export function renderSvg(results, labels) {
       refLine: 1.1,
     }),
   ];
+  const ranUpTo = (client) => Math.max(...storm.filter((r) => r.client === client && !r.skipped).map((r) => r.n));
+  const legendLabel = (client) => (storm.some((r) => r.client === client && r.skipped) ? `${labels[client] ?? client} (N ≤ ${ranUpTo(client).toLocaleString('en-US')})` : (labels[client] ?? client));
   const legend = clients
-    .map((client, i) => `<rect x="${10 + i * 235}" y="8" width="12" height="12" fill="${COLORS[client]}"/><text x="${27 + i * 235}" y="18" class="a">${esc(labels[client] ?? client)}</text>`)
+    .map((client, i) => `<rect x="${10 + i * 235}" y="8" width="12" height="12" fill="${COLORS[client]}"/><text x="${27 + i * 235}" y="18" class="a">${esc(legendLabel(client))}</text>`)
     .join('\n');
   const H = 30 + 2 * PH + 10;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">

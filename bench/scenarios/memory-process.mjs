@@ -1,8 +1,8 @@
 // Child process (run with --expose-gc): heap of one client after a warm-up, halfway, and at the end
 // of `requests` GETs at `concurrency` with `cycles` refresh cycles spread evenly among them. A cycle
-// alternates between the two ways a refresh happens: the server expires the access token
-// (POST /__tokenflight/expire: the next requests get 401s, the client refreshes and replays), and
-// a manual refresh racing the traffic (clients that have one; the others expire again).
+// is one of the two ways a refresh happens: every fourth, the server expires the access token
+// (POST /__tokenflight/expire: the next requests get 401s, the client refreshes and replays); the
+// others, a manual refresh racing the traffic (clients that have one; the others expire again).
 // Sends the result to the parent over IPC.
 import { CLIENTS, createClient } from '../clients/index.mjs';
 import { runPool, sleep } from '../lib/util.mjs';
@@ -33,7 +33,7 @@ async function phase(total, refreshCycles) {
   for (let done = 0, cycle = 0; done < total; done += perCycle, cycle++) {
     let manual;
     if (entry.refresh && cycle < refreshCycles) {
-      if (cycle % 2 === 1 && client.refresh) manual = client.refresh().catch(() => failures++);
+      if (cycle % 4 !== 0 && client.refresh) manual = client.refresh().catch(() => failures++);
       else await expire();
     }
     failures += (await runPool(Math.min(perCycle, total - done), concurrency, () => client.get('api/me'))).failures;

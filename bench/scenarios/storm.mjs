@@ -1,10 +1,26 @@
 // storm: N concurrent GETs on an expired access token, once with a token the client can see is
 // expired (`visible`) and once with a token only the server expired early (`server`).
 import { AUTH_CLIENTS } from '../clients/index.mjs';
-import { measure, round, runAll } from '../lib/util.mjs';
+import { measure, round, runAll, sleep } from '../lib/util.mjs';
 import { freshSession } from './sessions.mjs';
 
+/** Longer than the server's keep-alive timeout (Node's default, 5 s). */
+const DRAIN_MS = 5_500;
+let lastN = 0;
+
+/**
+ * After a storm of thousands of requests, waits until the server has closed those idle keep-alive
+ * connections, so that no client's storm starts on sockets being closed under it (a connection
+ * error there is the transport's, not the refresh logic's).
+ */
+export async function drain() {
+  if (lastN >= 5_000) await sleep(DRAIN_MS);
+  lastN = 0;
+}
+
 async function storm(server, entry, client, n, mode) {
+  await drain();
+  lastN = n;
   await server.reset();
   if (mode === 'server') await server.expire();
   const seesExpiry = client.seesExpiry?.() ?? null;

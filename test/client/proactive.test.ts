@@ -31,3 +31,30 @@ describe('proactive refresh', () => {
     expect(server.counters.unauthorized).toBe(0);
   });
 });
+
+describe('short-lived tokens', () => {
+  it('a 2 s token the client can see has expired is refreshed before the request: no 401', async () => {
+    const server = env.server({ accessTokenTtl: 2 });
+    const auth = env.client({ autoRefresh: false });
+    await signIn(auth);
+    vi.setSystemTime(Date.now() + 2100);
+    server.resetCounters();
+    await auth.http.get('api/me').json();
+    expect(server.counters.unauthorized).toBe(0);
+    expect(server.counters.refreshCalls).toBe(1);
+  });
+
+  it('1 s tokens under steady traffic: about one refresh per second, never a 401', async () => {
+    const server = env.server({ accessTokenTtl: 1 });
+    const auth = env.client({ autoRefresh: false });
+    await signIn(auth);
+    server.resetCounters();
+    for (let step = 0; step < 150; step++) {
+      vi.setSystemTime(Date.now() + 100);
+      await auth.http.get('api/me').json();
+    }
+    expect(server.counters.unauthorized).toBe(0);
+    expect(server.counters.refreshCalls).toBeGreaterThanOrEqual(7);
+    expect(server.counters.refreshCalls).toBeLessThanOrEqual(16);
+  });
+});
