@@ -2,7 +2,7 @@ import type { Options as KyOptions } from 'ky';
 import { ConfigError } from './errors';
 import type { CustomRefresh } from './endpoint/token-endpoint';
 import { defaultDeviceInfo } from './endpoint/device-info';
-import { systemClock, type Clock } from './lifecycle/clock';
+import { MAX_TIMER_MS, systemClock, type Clock } from './lifecycle/clock';
 import { browserLifecycle } from './lifecycle/browser';
 import type { LifecycleSource } from './lifecycle/signals';
 import { isB64Token } from './session/b64token';
@@ -102,7 +102,8 @@ const url = (value: string, base: string | undefined, name: string): string => {
 const positive = (value: number | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`\`${name}\` must be a positive number.`);
-  return value;
+  // No timer (nor ky's timeout, which throws beyond it) takes longer than 2^31-1 ms.
+  return Math.min(value, MAX_TIMER_MS);
 };
 
 /** Validates once and fills every default in one place. */

@@ -1,7 +1,7 @@
 import { DisposedError, LoginError, RefreshError, SessionEndedError } from '../errors';
 import type { EndReason } from '../errors';
 import { isEndpointFailure } from '../endpoint/failure';
-import type { TokenEndpoint, EndpointResult } from '../endpoint/token-endpoint';
+import type { TokenEndpoint } from '../endpoint/token-endpoint';
 import type { AuthEvents, Emitter, EventOrigin } from '../events';
 import type { Clock } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
@@ -10,7 +10,7 @@ import type { Persistence } from './persistence';
 import { createRefresher, type SessionCore } from './refresher';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
-import { parseTokenResponse, refreshDueAt, type TokenSet } from './token-set';
+import { loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions {
   endpoint: TokenEndpoint;
@@ -87,10 +87,11 @@ export function createCoordinator(options: CoordinatorOptions) {
   }
 
   /** Commits a token set; `source` says which event it is. */
-  function commit(next: TokenSet, source: 'login' | 'storage' | 'refresh-key' | 'remote' | EventOrigin, broadcast: boolean): void {
+  function commit(next: TokenSet, source: 'login' | 'storage' | 'refresh-key' | 'remote' | 'kept' | EventOrigin, broadcast: boolean): void {
     const wasSignedIn = tokens !== null;
     if (!wasSignedIn) startGeneration = next.generation;
     tokens = next;
+    if (source === 'kept') return disposed ? undefined : options.onCommitted(next, broadcast ? 'session' : 'none');
     refresher.succeeded();
     if (disposed) return;
     if (wasSignedIn && (source === 'local' || source === 'remote')) {
@@ -116,11 +117,10 @@ export function createCoordinator(options: CoordinatorOptions) {
     return true;
   }
 
-  /** A login answer as the next generation's token set; throws the parse problem when unusable. */
-  function loginTokens(result: EndpointResult): TokenSet {
-    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null });
-    if (!parsed.ok) throw parsed.problem;
-    return { ...parsed.tokens, generation: core.generation + 1 };
+  /** A login answer that must not land (a logout came first): what it minted is revoked. */
+  function discard(next: TokenSet): never {
+    void endpoint.revoke(next.refreshToken);
+    throw new SessionEndedError('logout');
   }
 
   const core: SessionCore & SyncCore = {
@@ -199,6 +199,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     /** The token set a request should use now: waits for hydration and any refresh; refreshes first when due. */
     async usable(signal?: AbortSignal | null): Promise<TokenSet | null> {
       if (disposed) throw new DisposedError();
+      signal?.throwIfAborted();
       await waitReady(signal);
       const t = tokens;
       if (t === null) return null;
@@ -267,13 +268,13 @@ export function createCoordinator(options: CoordinatorOptions) {
       const startEpoch = epoch;
       let next: TokenSet;
       try {
-        next = loginTokens(await endpoint.login(credentials));
+        next = loginTokenSet(await endpoint.login(credentials), core.generation + 1);
       } catch (error) {
         const failure = isEndpointFailure(error) ? error.failure : undefined;
         if (failure?.kind === 'terminal') throw new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
         throw new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
       }
-      if (startEpoch !== epoch || disposed) throw new SessionEndedError('logout');
+      if (startEpoch !== epoch || disposed) return discard(next);
       const previous = tokens;
       if (previous === null) newEpoch(new SessionEndedError('replaced'));
       else {
@@ -286,7 +287,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       } catch {
         writeFailed();
       }
-      if (at !== epoch || disposed) throw new SessionEndedError('logout');
+      if (at !== epoch || disposed) return discard(next);
       commit(next, 'login', true);
       return snapshot;
     },

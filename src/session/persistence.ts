@@ -99,6 +99,13 @@ export function createPersistence(storage: StorageAdapter, key: string): Persist
         const stored = await read().catch(() => null);
         if (stored !== null && match(stored)) await remove();
       }),
-    subscribe: (onChange) => storage.subscribe?.(key, onChange) ?? (() => undefined),
+    subscribe: (onChange) => {
+      try {
+        return storage.subscribe?.(key, onChange) ?? (() => undefined);
+      } catch {
+        // An adapter that cannot notify: other contexts still converge through the broadcast and every load.
+        return () => undefined;
+      }
+    },
   };
 }

@@ -1,10 +1,10 @@
 import { isEndpointFailure } from '../endpoint/failure';
 import type { EndpointResult, TokenEndpoint } from '../endpoint/token-endpoint';
-import { DisposedError } from '../errors';
+import { DisposedError, SessionEndedError } from '../errors';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
 import type { LoadResult, Persistence } from './persistence';
-import { parseTokenResponse, type TokenSet } from './token-set';
+import { parseTokenResponse, rotatedRefreshToken, type TokenParseProblem, type TokenSet } from './token-set';
 
 export interface RefreshFlowOptions {
   endpoint: TokenEndpoint;
@@ -31,8 +31,11 @@ export interface RefreshContext {
 }
 
 export type RefreshOutcome =
-  /** New tokens from the server; `write` tells whether they reached the store. */
-  | { kind: 'rotated'; tokens: TokenSet; write: 'saved' | 'failed' | 'skipped' }
+  /**
+   * New tokens from the server; `write` tells whether they reached the store. With `unusable`, the
+   * answer was unusable but rotated the refresh token: `tokens` is the old set with the new refresh token.
+   */
+  | { kind: 'rotated'; tokens: TokenSet; write: 'saved' | 'failed' | 'skipped'; unusable?: TokenParseProblem }
   /** Another tab already committed a newer session: use it, post nothing. */
   | { kind: 'adopted'; tokens: TokenSet }
   /** Another tab ended the session. `orphan`: tokens this refresh obtained that must now be revoked. */
@@ -74,6 +77,12 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     ownMark = null;
   }
 
+  /** A session that ended (logout, dispose) while this refresh waited never sends its refresh token. */
+  function ensureCurrent(ctx: RefreshContext): void {
+    if (ctx.disposed()) throw new DisposedError();
+    if (!ctx.stillCurrent()) throw new SessionEndedError('logout');
+  }
+
   /** Storage compared with `base`: a superseding session, `ended` (emptied by another tab), or `null` (nothing new). */
   async function look(base: TokenSet, ctx: RefreshContext): Promise<TokenSet | 'ended' | null> {
     const loaded = await persistence.load().catch((): LoadResult | null => null);
@@ -83,12 +92,13 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   }
 
   /** One network refresh, retried once with the same token when no response at all came back. */
-  async function call(refreshToken: string | null): Promise<EndpointResult> {
+  async function call(refreshToken: string | null, ctx: RefreshContext): Promise<EndpointResult> {
     try {
       return await endpoint.refresh(refreshToken);
     } catch (error) {
       if (!isEndpointFailure(error) || error.failure.kind !== 'transient' || !error.failure.noResponse) throw error;
       await new Promise<void>((resolve) => clock.setTimeout(resolve, 100 + options.random() * 200));
+      if (!ctx.stillCurrent()) throw new SessionEndedError('logout');
       return endpoint.refresh(refreshToken);
     }
   }
@@ -130,7 +140,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   }
 
   async function locked(ctx: RefreshContext): Promise<RefreshOutcome> {
-    if (ctx.disposed()) throw new DisposedError();
+    ensureCurrent(ctx);
     const shared = await look(ctx.current, ctx);
     if (shared === 'ended') return { kind: 'ended', orphan: null };
     if (shared !== null && !ctx.isDue(shared)) return { kind: 'adopted', tokens: shared };
@@ -147,7 +157,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     const release = mark !== null && lock?.mark ? lock.mark(mark) : () => undefined;
     let result: EndpointResult;
     try {
-      result = await call(base.refreshToken);
+      result = await call(base.refreshToken, ctx);
       releaseMark();
       releaseMark = release;
       ownMark = mark;
@@ -163,9 +173,13 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       throw error;
     }
     const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken });
-    if (!parsed.ok) throw parsed.problem;
-    const tokens: TokenSet = { ...parsed.tokens, generation: Math.max(base.generation, ctx.generationFloor()) + 1 };
-    return store(tokens, base, ctx);
+    const generation = Math.max(base.generation, ctx.generationFloor()) + 1;
+    if (parsed.ok) return store({ ...parsed.tokens, generation }, base, ctx);
+    // Unusable, but the server may have spent the old refresh token: keep the one it rotated to.
+    const rotated = rotatedRefreshToken(result.body, base.refreshToken);
+    if (rotated === null) throw parsed.problem;
+    const kept = await store({ ...base, refreshToken: rotated, generation }, base, ctx);
+    return kept.kind === 'rotated' ? { ...kept, unusable: parsed.problem } : kept;
   }
 
   return {

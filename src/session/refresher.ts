@@ -20,7 +20,8 @@ export interface SessionCore {
   /** The session is (or was) in shared storage. */
   persisted: boolean;
   isDue(tokens: TokenSet): boolean;
-  commit(next: TokenSet, source: EventOrigin, broadcast: boolean): void;
+  /** `kept`: only the refresh token changed (an unusable answer that rotated it); no event, no reset of the backoff. */
+  commit(next: TokenSet, source: EventOrigin | 'kept', broadcast: boolean): void;
   end(reason: EndReason, origin: EventOrigin, error?: unknown): boolean;
   publish(cause: 'session:refreshing' | 'session:refresh-failed', refreshing: boolean): void;
   /** A write failed: the session goes on in memory (reported as `session:error`). */
@@ -107,7 +108,9 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     }
     if (outcome.write === 'failed') core.writeFailed();
     else if (outcome.write === 'saved') core.persisted = true;
-    core.commit(outcome.tokens, 'local', true);
+    core.commit(outcome.tokens, outcome.unusable === undefined ? 'local' : 'kept', true);
+    // Kept, yet still a failed refresh (the caller below turns it into a retryable one).
+    if (outcome.unusable !== undefined) throw outcome.unusable;
     return outcome.tokens;
   }
 

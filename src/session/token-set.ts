@@ -108,6 +108,23 @@ export function parseTokenResponse(
   };
 }
 
+/** A login answer as a token set of `generation`; throws the parse problem when unusable. */
+export function loginTokenSet(result: { body: unknown; receivedAt: number; serverOffset: number }, generation: number): TokenSet {
+  const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null });
+  if (!parsed.ok) throw parsed.problem;
+  return { ...parsed.tokens, generation };
+}
+
+/**
+ * The refresh token an otherwise unusable answer rotated to, or `null` (none, invalid, or unchanged):
+ * a rotating server has already spent the previous one, so it must be kept, not sent again.
+ */
+export function rotatedRefreshToken(body: unknown, previous: string | null): string | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const value = pick(body as Record<string, unknown>, 'refresh_token', 'refreshToken');
+  return isB64Token(value) && value !== previous ? value : null;
+}
+
 /**
  * When to refresh ahead of expiry: `margin` before `expiresAt`, but never in the first half of a
  * token's life, nor sooner than 1 s (5 s for tokens living over 10 s) after it arrived: a tiny or
