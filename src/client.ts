@@ -40,7 +40,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const o = normalizeOptions(options);
   const instanceId = Math.random().toString(36).slice(2, 10);
   const emitter = createEmitter(o.onListenerError);
-  const persistence = createPersistence(o.storage, o.storageKey);
+  const persistence = createPersistence(o.storage, o.storageKey, () => o.clock.now());
   const endpoint = createTokenEndpoint({
     fetch: o.fetch,
     clock: o.clock,

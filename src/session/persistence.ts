@@ -18,12 +18,19 @@ export function toStored(tokens: TokenSet): StoredSession {
   };
 }
 
-export function fromStored(stored: StoredSession): TokenSet {
+/**
+ * A stored session as a token set. A receipt time in the future (the device clock went back, or the
+ * blob was tampered with) is moved to `now`, keeping at most the stored lifetime, so proactive
+ * refresh keeps working.
+ */
+export function fromStored(stored: StoredSession, now: number = Number.POSITIVE_INFINITY): TokenSet {
+  const expiresAt = stored.accessToken === null ? null : stored.expiresAt >= UNKNOWN_EXPIRY ? null : stored.expiresAt;
+  const shift = Math.max(0, stored.receivedAt - now);
   return {
     accessToken: stored.accessToken,
     refreshToken: stored.refreshToken,
-    expiresAt: stored.accessToken === null ? null : stored.expiresAt >= UNKNOWN_EXPIRY ? null : stored.expiresAt,
-    receivedAt: stored.receivedAt,
+    expiresAt: expiresAt === null ? null : expiresAt - shift,
+    receivedAt: stored.receivedAt - shift,
     scope: stored.scope,
     claims: decodeClaims(stored.accessToken),
     generation: stored.generation,
@@ -51,7 +58,7 @@ export interface Persistence {
  * One key, one validated JSON blob. Every operation runs in order on one queue, so a write queued
  * before a logout can never land after the logout's removal.
  */
-export function createPersistence(storage: StorageAdapter, key: string): Persistence {
+export function createPersistence(storage: StorageAdapter, key: string, now: () => number = () => Date.now()): Persistence {
   let queue: Promise<unknown> = Promise.resolve();
   const enqueue = <T>(task: () => T | Promise<T>): Promise<T> => {
     const run = queue.then(task, task);
@@ -69,7 +76,7 @@ export function createPersistence(storage: StorageAdapter, key: string): Persist
     const raw = await storage.getItem(key);
     if (raw === null || raw === undefined) return { kind: 'empty' };
     const decoded = typeof raw === 'string' ? decodeSession(raw) : ({ ok: false } as const);
-    if (decoded.ok) return { kind: 'session', tokens: fromStored(decoded.session) };
+    if (decoded.ok) return { kind: 'session', tokens: fromStored(decoded.session, now()) };
     await remove();
     return { kind: 'invalid' };
   };
