@@ -69,3 +69,14 @@ describe('logout', () => {
     expect(server.counters.refreshCalls).toBe(0);
   });
 });
+
+describe('after dispose', () => {
+  it('logout() rejects with DisposedError and touches nothing', async () => {
+    const server = env.server();
+    const auth = env.client({ autoRefresh: false });
+    await signIn(auth);
+    auth.dispose();
+    await expect(auth.logout()).rejects.toMatchObject({ code: 'TF_DISPOSED' });
+    expect(server.counters.revocations).toBe(0);
+  });
+});

@@ -90,5 +90,8 @@ describe('trusted origins', () => {
       }
     })();
     expect(isConfigError(error)).toBe(true);
+    // An origin with a path would suggest a scoping that is not enforced: refused, not silently widened.
+    expect(() => createAuthClient({ baseUrl: 'https://a.example/', trustedOrigins: ['https://files.example/private'] })).toThrow(/without a path/);
+    expect(() => createAuthClient({ baseUrl: 'https://a.example/', trustedOrigins: ['https://files.example/'] })).not.toThrow();
   });
 });
