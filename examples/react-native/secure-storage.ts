@@ -8,3 +8,5 @@ const auth = createNativeAuthClient({
   AppState,
   storage: splitStorage(secureStorage(SecureStore)),
 });
+
+export { auth };

@@ -7,3 +7,5 @@ const auth = createAuthClient({
   cookie: true,
   storage: webStorage(localStorage),
 });
+
+export { auth };

@@ -1,28 +1,16 @@
 import { DisposedError, LoginError, RefreshError, SessionEndedError } from '../errors';
 import type { EndReason } from '../errors';
 import { isEndpointFailure } from '../endpoint/failure';
-import type { TokenEndpoint } from '../endpoint/token-endpoint';
-import type { AuthEvents, Emitter, EventOrigin } from '../events';
-import type { Clock } from '../lifecycle/clock';
-import type { LockManager } from '../sync/lock';
+import type { AuthEvents, EventOrigin } from '../events';
 import { createWaiters } from './guard';
 import type { Persistence } from './persistence';
-import { createRefresher, type SessionCore } from './refresher';
+import { createRefresher, type RefresherOptions, type SessionCore } from './refresher';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
 import { loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
 
-export interface CoordinatorOptions {
-  endpoint: TokenEndpoint;
-  persistence: Persistence;
-  emitter: Emitter;
-  clock: Clock;
-  lock: LockManager | null;
-  lockName: string;
-  lockTimeout: number;
+export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
-  backoff: { base: number; max: number };
-  random: () => number;
   /** A pre-issued refresh key to start from when storage holds no session. */
   refreshKey: string | null;
   /** Called after every committed or ended session (timers, broadcast). */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthServer, leeway, type AuthServer, type AuthServerOptions, type ListeningServer } from '../../src/testing';
+import { createAuthServer, leeway, type AuthServerOptions, type ListeningServer } from '../../src/testing';
 import type { HarnessEvent, HarnessResult } from './page';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -54,7 +54,7 @@ describe('auth.sessions (key admin API)', () => {
   });
 
   it('revoke(jti) revokes another device; unknown ids give false; the revoked device ends at its next refresh', async () => {
-    const server = env.server({ accessTokenTtl: 300 });
+    env.server({ accessTokenTtl: 300 });
     const laptop = env.client({ autoRefresh: false, deviceInfo: 'laptop' });
     const phone = env.client({ autoRefresh: false, deviceInfo: 'phone' });
     await signIn(laptop);
