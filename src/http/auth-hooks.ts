@@ -50,9 +50,24 @@ export function createAuthHooks(config: AuthHookConfig): { init: InitHook; befor
       if (tokens === null || tokens.accessToken === null) return inner(request, requestInit);
       const spare = replayed || streamBody ? null : request.body === null ? request : request.clone();
       const response = await inner(withBearer(request, tokens.accessToken), requestInit);
-      if (replayed || !config.shouldRefresh(response)) return response;
-      const next = await config.session.afterUnauthorized(tokens.generation, request.signal);
-      if (next === null || next.accessToken === null) return response;
+      // The copy kept for a replay is a tee of the body: release it as soon as it cannot be needed.
+      const release = () => void (spare !== request ? spare?.body?.cancel().catch(() => undefined) : undefined);
+      if (replayed || !config.shouldRefresh(response)) {
+        release();
+        return response;
+      }
+      let next: TokenSet | null;
+      try {
+        next = await config.session.afterUnauthorized(tokens.generation, request.signal);
+      } catch (error) {
+        release();
+        void response.body?.cancel().catch(() => undefined);
+        throw error;
+      }
+      if (next === null || next.accessToken === null) {
+        release();
+        return response;
+      }
       if (spare === null) {
         context[STREAM_REFUSED] = true;
         return response;
