@@ -1,5 +1,4 @@
 import ky, { type KyInstance } from 'ky';
-import { DisposedError } from './errors';
 import { createSessionsApi, type SessionsApi } from './endpoint/sessions-api';
 import { createTokenEndpoint } from './endpoint/token-endpoint';
 import { createEmitter, type AuthEventName, type AuthEvents, type Unsubscribe } from './events';
@@ -87,7 +86,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   });
   scheduler = createScheduler({ coordinator, clock: o.clock, lifecycle: o.lifecycle, enabled: o.autoRefresh });
 
-  let disposed = false;
   const unsubscribers: Array<() => void> = [
     persistence.subscribe(() => void coordinator.syncFromStorage()),
     o.channel?.subscribe((message) => {
@@ -112,7 +110,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
     ready: coordinator.ready,
     login: (credentials) => coordinator.login(credentials),
-    logout: () => (disposed ? Promise.reject(new DisposedError()) : coordinator.logout()),
+    logout: () => coordinator.logout(),
     refresh: () => coordinator.refresh(),
     async getAccessToken(signal) {
       return (await coordinator.usable(signal))?.accessToken ?? null;
@@ -120,7 +118,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     sessions: createSessionsApi(http, o.keysUrl),
     on: (type, listener) => emitter.on(type, listener),
     dispose() {
-      disposed = true;
       revoker.dispose();
       scheduler?.dispose();
       for (const unsubscribe of unsubscribers) unsubscribe();

@@ -282,6 +282,7 @@ export function createCoordinator(options: CoordinatorOptions) {
 
     /** Local logout first (final, immediate); revocation is returned separately and never blocks. */
     async logout(): Promise<{ revocation: Promise<boolean> }> {
+      if (disposed) throw new DisposedError();
       await ready;
       const previous = tokens;
       if (!end('logout', 'local')) newEpoch(new SessionEndedError('logout'));

@@ -35,10 +35,16 @@ export function setup() {
   };
 }
 
-/** Records every event of a client, in order. */
-export function record(client: AuthClient) {
+const TRANSITIONS: AuthEventName[] = ['session:start', 'session:refresh', 'session:refresh-failed', 'session:end', 'session:error'];
+
+/** Records every event of a client except `session:change`, in order. */
+export const record = (client: AuthClient) => recordEvents(client, TRANSITIONS);
+
+/** Records every event of a client, `session:change` included, in order. */
+export const recordAll = (client: AuthClient) => recordEvents(client, [...TRANSITIONS, 'session:change']);
+
+function recordEvents(client: AuthClient, names: readonly AuthEventName[]) {
   const events: Array<{ type: AuthEventName; payload: unknown }> = [];
-  const names: AuthEventName[] = ['session:start', 'session:refresh', 'session:refresh-failed', 'session:end', 'session:error'];
   for (const type of names) client.on(type, (payload: AuthEvents[typeof type]) => events.push({ type, payload }));
   return {
     events,

@@ -1,8 +1,9 @@
 import { inspect } from 'node:util';
+import { jump, recordAll, signIn } from '../client/support';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
-import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEventName, type AuthEvents } from '../../src';
+import { createAuthClient, type AuthClient, type AuthClientOptions } from '../../src';
 import { createAuthServer, type AuthServer, type AuthServerOptions } from '../../src/testing';
 
 export const API = 'http://auth.test/';
@@ -98,20 +99,7 @@ export function setupDialects() {
 }
 
 /** Records every event of a client (session:change included), in order. */
-export function record(client: AuthClient) {
-  const events: Array<{ type: AuthEventName; payload: unknown }> = [];
-  const names: AuthEventName[] = ['session:start', 'session:refresh', 'session:refresh-failed', 'session:end', 'session:error', 'session:change'];
-  for (const type of names) client.on(type, (payload: AuthEvents[typeof type]) => events.push({ type, payload }));
-  return {
-    events,
-    of: <K extends AuthEventName>(type: K) => events.filter((e) => e.type === type).map((e) => e.payload as AuthEvents[K]),
-  };
-}
-
-export const signIn = (client: AuthClient) => client.login({ username: 'ada', password: 'lovelace' });
-
-/** Moves the wall clock without firing timers. */
-export const jump = (ms: number) => vi.setSystemTime(Date.now() + ms);
+export { recordAll as record, jump, signIn };
 
 /**
  * Lets background work that is not awaited by the test (a retry fired by a timer, its network round
