@@ -40,7 +40,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const o = normalizeOptions(options);
   const instanceId = Math.random().toString(36).slice(2, 10);
   const emitter = createEmitter(o.onListenerError);
-  const persistence = createPersistence(o.storage, o.storageKey, () => o.clock.now());
+  const persistence = createPersistence(o.storage, o.storageKey, () => o.clock.now(), { clock: o.clock, ms: o.timeout });
   const endpoint = createTokenEndpoint({
     fetch: o.fetch,
     clock: o.clock,
@@ -75,10 +75,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     lock: o.lock,
     lockName: `tokenflight:${o.storageKey}`,
     lockTimeout: o.lockTimeout,
+    callTimeout: o.timeout,
     margin: o.margin,
     backoff: o.backoff,
     random: o.random,
     refreshKey: o.refreshKey,
+    refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
     onCommitted(tokens, kind) {
       scheduler?.reschedule();
       if (kind !== 'none' && o.channel !== null) o.channel.post({ type: kind, generation: Math.max(1, tokens?.generation ?? coordinator.snapshot.generation), from: instanceId });

@@ -116,6 +116,8 @@ export function normalizeOptions(options: AuthClientOptions) {
   const origins = [baseUrl, ...(options.trustedOrigins ?? [])].map((origin, i) => {
     const parsed = new URL(url(origin, baseUrl, i === 0 ? 'baseUrl' : 'trustedOrigins'));
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('Trusted origins must be http(s).');
+    // fetch refuses URLs with credentials: every request would fail with a raw TypeError.
+    if (i === 0 && (parsed.username !== '' || parsed.password !== '')) throw new ConfigError('`baseUrl` must not contain credentials.');
     // An origin is scheme, host and port: a path, query or credentials would suggest a scoping that is not enforced.
     if (i > 0 && (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '')) {
       throw new ConfigError('`trustedOrigins` takes origins (scheme, host, port), without a path.');

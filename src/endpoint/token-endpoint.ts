@@ -1,7 +1,7 @@
 import ky, { isTimeoutError } from 'ky';
 import { isSessionEndedError } from '../errors';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
-import { classifyResponse, classifySuccessBody, EndpointFailureError } from './failure';
+import { classifyResponse, classifySuccessBody, EndpointFailureError, type EndpointFailure } from './failure';
 
 /**
  * A user-supplied refresh for servers that fit neither the JSON nor the OAuth 2.0 shape. Returns the
@@ -64,6 +64,15 @@ const form = (fields: Record<string, string | undefined>): URLSearchParams => {
 const basic = (id: string, secret: string): string =>
   `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`.replace(/%20/g, '+'))}`;
 
+/** A rejection whose OAuth "code" repeats 12+ characters of the token that was sent (a server echoing it): never surfaced. */
+function redact(failure: EndpointFailure, secret: string | null | undefined): EndpointFailure {
+  if (failure.kind !== 'terminal' || !secret) return failure;
+  for (let i = 0; i + 12 <= failure.reason.length; i++) {
+    if (secret.includes(failure.reason.slice(i, i + 12))) return { ...failure, reason: 'invalid_grant' };
+  }
+  return failure;
+}
+
 /** In cookie mode the refresh token must never reach the client's memory or storage, even if a server sends one. */
 function withoutRefreshToken(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
@@ -87,29 +96,32 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
   const clientAuth = config.clientSecret !== undefined && config.clientId !== undefined;
   const strip = (body: unknown) => (config.cookie ? withoutRefreshToken(body) : body);
 
-  async function send(url: string, payload: Record<string, unknown> | URLSearchParams): Promise<Response> {
+  /** The answer, and its body read under ky's timeout (a `Response`'s own `text()` has none: a stalled body would hang forever). */
+  async function send(url: string, payload: Record<string, unknown> | URLSearchParams): Promise<{ response: Response; text: () => Promise<string> }> {
     try {
-      return await http.post(url, {
+      const pending = http.post(url, {
         ...(payload instanceof URLSearchParams ? { body: payload } : { json: payload }),
         ...(clientAuth && payload instanceof URLSearchParams
           ? { headers: { authorization: basic(config.clientId ?? '', config.clientSecret ?? '') } }
           : {}),
       });
+      const response = await pending;
+      return { response, text: () => pending.text() };
     } catch (error) {
       // ky's errors hold the request (and so the refresh token in its body): never chain them.
       throw new EndpointFailureError({ kind: 'transient', code: isTimeoutError(error) ? 'timeout' : 'network', noResponse: true });
     }
   }
 
-  async function read(response: Response): Promise<EndpointResult> {
+  async function read(response: Response, secret: string | null, readText: () => Promise<string> = () => response.text()): Promise<EndpointResult> {
     const receivedAt = config.clock.now();
     let text: string;
     try {
-      text = await response.text();
-    } catch {
-      throw new EndpointFailureError({ kind: 'transient', code: 'network', status: response.status, noResponse: true });
+      text = await readText();
+    } catch (error) {
+      throw new EndpointFailureError({ kind: 'transient', code: isTimeoutError(error) ? 'timeout' : 'network', status: response.status, noResponse: true });
     }
-    if (!response.ok) throw new EndpointFailureError(classifyResponse(response.status, text, response.headers, receivedAt));
+    if (!response.ok) throw new EndpointFailureError(redact(classifyResponse(response.status, text, response.headers, receivedAt), secret));
     const date = Date.parse(response.headers.get('date') ?? '');
     const offset = Number.isFinite(date) ? date - receivedAt : 0;
     let body: unknown;
@@ -119,11 +131,14 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       throw new EndpointFailureError({ kind: 'transient', code: 'body', status: response.status, noResponse: false });
     }
     const failure = classifySuccessBody(response.status, body);
-    if (failure !== undefined) throw new EndpointFailureError(failure);
+    if (failure !== undefined) throw new EndpointFailureError(redact(failure, secret));
     return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset };
   }
 
-  const post = async (url: string, payload: Record<string, unknown> | URLSearchParams) => read(await send(url, payload));
+  const post = async (url: string, payload: Record<string, unknown> | URLSearchParams, secret: string | null) => {
+    const { response, text } = await send(url, payload);
+    return read(response, secret, text);
+  };
 
   /** Runs the custom refresh under the client's clock-driven timeout; its errors are never chained (they may hold the token). */
   async function custom(run: CustomRefresh, refreshToken: string | null): Promise<EndpointResult> {
@@ -138,7 +153,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     });
     try {
       const result = await Promise.race([run({ refreshToken, signal: controller.signal }), timedOut]);
-      if (result instanceof Response) return await read(result);
+      if (result instanceof Response) return await read(result, refreshToken);
       return { body: strip(result), receivedAt: config.clock.now(), serverOffset: 0 };
     } catch (error) {
       if (error instanceof EndpointFailureError) throw error;
@@ -163,7 +178,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
           : { refreshToken };
     let response: Response;
     try {
-      response = await send(config.revokeUrl, payload);
+      ({ response } = await send(config.revokeUrl, payload));
     } catch {
       return { kind: 'retry' };
     }
@@ -171,7 +186,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       void response.body?.cancel().catch(() => undefined);
       return { kind: 'done' };
     }
-    const failure = classifyResponse(response.status, await response.text().catch(() => ''), response.headers, config.clock.now());
+    const failure = redact(classifyResponse(response.status, await response.text().catch(() => ''), response.headers, config.clock.now()), refreshToken);
     if (failure.kind === 'transient') return { kind: 'retry', ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }) };
     if (ALREADY_DEAD.has(failure.reason)) return { kind: 'done' };
     return { kind: 'rejected', reason: failure.reason, status: response.status };
@@ -180,20 +195,23 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
   return {
     async login(credentials) {
       if (config.loginUrl === null) throw new EndpointFailureError({ kind: 'terminal', reason: 'no-login-endpoint' });
-      if (config.protocol === 'json') return post(config.loginUrl, { ...credentials, ...device(), ...audience() });
+      if (config.protocol === 'json') return post(config.loginUrl, { ...credentials, ...device(), ...audience() }, null);
       const fields: Record<string, string | undefined> = { grant_type: 'password', scope: config.scope, ...clientFields(), ...extra };
       for (const [key, value] of Object.entries(credentials)) if (typeof value === 'string') fields[key] = value;
-      return post(config.loginUrl, form(fields));
+      return post(config.loginUrl, form(fields), null);
     },
 
     async refresh(refreshToken) {
       if (config.customRefresh !== undefined) return custom(config.customRefresh, refreshToken);
+      // No refresh token was issued (optional in RFC 6749 §5.1): nothing to send; the session ends with its access token.
+      if (refreshToken === null && !config.cookie) throw new EndpointFailureError({ kind: 'terminal', reason: 'expired' });
       if (config.protocol === 'json') {
-        return post(config.refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() });
+        return post(config.refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, refreshToken);
       }
       return post(
         config.refreshUrl,
         form({ grant_type: 'refresh_token', refresh_token: refreshToken ?? undefined, scope: config.scope, ...clientFields(), ...extra }),
+        refreshToken,
       );
     },
 

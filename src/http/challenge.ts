@@ -5,8 +5,10 @@
  */
 export function isTokenRejected(response: Response): boolean {
   if (response.status !== 401) return false;
-  const header = response.headers.get('www-authenticate');
-  if (header === null || header.trim() === '') return true;
+  const raw = response.headers.get('www-authenticate');
+  if (raw === null || raw.trim() === '') return true;
+  // Quoted strings may hold commas, scheme names or "error=": keep simple values, blank the rest.
+  const header = raw.replace(/"((?:[^"\\]|\\.)*)"/g, (_quoted, inner: string) => (/^[\w.~+/-]*$/.test(inner) ? inner : '_'));
   const bearer = /(?:^|,)\s*bearer(?=\s|,|$)(.*)$/i.exec(header);
   if (bearer === null) return false;
   const params = bearer[1] ?? '';

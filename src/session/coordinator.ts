@@ -13,6 +13,8 @@ export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
   /** A pre-issued refresh key to start from when storage holds no session. */
   refreshKey: string | null;
+  /** Cookie mode or a custom refresh: a session without a refresh token can still be refreshed. */
+  refreshesWithoutToken?: boolean;
   /** Called after every committed or ended session (timers, broadcast). */
   onCommitted: (tokens: TokenSet | null, kind: 'session' | 'logout' | 'none') => void;
 }
@@ -42,8 +44,11 @@ export function createCoordinator(options: CoordinatorOptions) {
   let reactiveGeneration = 0;
 
   const now = () => clock.now();
+  /** An access token without a refresh token (none issued) cannot be renewed ahead of time. */
+  const dueAt = (t: TokenSet) =>
+    t.refreshToken === null && t.accessToken !== null && options.refreshesWithoutToken !== true ? null : refreshDueAt(t, options.margin);
   const isDue = (t: TokenSet) => {
-    const at = refreshDueAt(t, options.margin);
+    const at = dueAt(t);
     return at !== null && now() >= at;
   };
   const isExpired = (t: TokenSet) => t.accessToken === null || (t.expiresAt !== null && now() >= t.expiresAt);
@@ -238,7 +243,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     nextWakeAt(): number | null {
       const t = tokens;
       if (t === null || disposed) return null;
-      return refresher.retryAt ?? refreshDueAt(t, options.margin);
+      return refresher.retryAt ?? dueAt(t);
     },
 
     /** Timer or resume: refresh when due (or when the backoff has elapsed). */

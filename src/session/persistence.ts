@@ -1,6 +1,7 @@
 import { decodeSession, encodeSession } from './storage/codec';
 import type { StorageAdapter, StoredSession } from './storage/types';
 import { decodeClaims, type TokenSet } from './token-set';
+import type { Clock } from '../lifecycle/clock';
 
 const UNKNOWN_EXPIRY = Number.MAX_SAFE_INTEGER;
 
@@ -58,7 +59,18 @@ export interface Persistence {
  * One key, one validated JSON blob. Every operation runs in order on one queue, so a write queued
  * before a logout can never land after the logout's removal.
  */
-export function createPersistence(storage: StorageAdapter, key: string, now: () => number = () => Date.now()): Persistence {
+export function createPersistence(storage: StorageAdapter, key: string, now: () => number = () => Date.now(), limit?: { clock: Clock; ms: number }): Persistence {
+  // A store call that never settles (a wedged AsyncStorage, a hung keychain) must not wedge the queue: it fails after `limit.ms`.
+  const bounded = <T>(work: T | Promise<T>): Promise<T> =>
+    limit === undefined || typeof (work as { then?: unknown } | null)?.then !== 'function'
+      ? Promise.resolve(work)
+      : new Promise<T>((resolve, reject) => {
+          const timer = limit.clock.setTimeout(() => reject(new Error('The storage did not answer in time.')), limit.ms);
+          Promise.resolve(work).then(
+            (value) => (limit.clock.clearTimeout(timer), resolve(value)),
+            (error: unknown) => (limit.clock.clearTimeout(timer), reject(error)),
+          );
+        });
   let queue: Promise<unknown> = Promise.resolve();
   const enqueue = <T>(task: () => T | Promise<T>): Promise<T> => {
     const run = queue.then(task, task);
@@ -67,13 +79,13 @@ export function createPersistence(storage: StorageAdapter, key: string, now: () 
   };
   const remove = async () => {
     try {
-      await storage.removeItem(key);
+      await bounded(storage.removeItem(key));
     } catch {
       // Nothing better to do: the blob is validated on every load anyway.
     }
   };
   const read = async (): Promise<LoadResult> => {
-    const raw = await storage.getItem(key);
+    const raw = await bounded(storage.getItem(key));
     if (raw === null || raw === undefined) return { kind: 'empty' };
     const decoded = typeof raw === 'string' ? decodeSession(raw) : ({ ok: false } as const);
     if (decoded.ok) return { kind: 'session', tokens: fromStored(decoded.session, now()) };
@@ -92,7 +104,7 @@ export function createPersistence(storage: StorageAdapter, key: string, now: () 
           if (stored !== null && !accept(stored)) return { kind: 'conflict', stored };
         }
         try {
-          await storage.setItem(key, encodeSession(toStored(tokens)));
+          await bounded(storage.setItem(key, encodeSession(toStored(tokens))));
           return { kind: 'saved' };
         } catch (error) {
           // Never leave an older (now rotated) refresh token behind.

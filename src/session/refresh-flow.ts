@@ -14,6 +14,8 @@ export interface RefreshFlowOptions {
   lock: LockManager | null;
   lockName: string;
   lockTimeout: number;
+  /** Longest one token-endpoint call may take (ms): bounds the wait for another tab's call. */
+  callTimeout: number;
 }
 
 /** What one refresh needs to know about the session it belongs to, read at the moment it matters. */
@@ -116,13 +118,21 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       timer = clock.setTimeout(done, ms);
     });
 
-  /** Another tab sent `base`'s token: wait (bounded) until this tab's view of the store shows what it got. */
-  async function catchUp(base: TokenSet, ctx: RefreshContext): Promise<TokenSet | 'ended' | null> {
-    const deadline = clock.now() + options.lockTimeout;
+  /**
+   * Another tab sent `base`'s token: wait until this tab's view of the store shows what it got. Past
+   * `lockTimeout`, go on only once the sender let go of its mark (its call failed: the token is
+   * unspent) — a slow call still holds it — and in any case no longer than that call can last.
+   */
+  async function catchUp(base: TokenSet, sent: string, ctx: RefreshContext): Promise<TokenSet | 'ended' | null> {
+    const start = clock.now();
+    const deadline = start + options.lockTimeout;
+    const limit = deadline + 2 * options.callTimeout + 1000;
     for (;;) {
-      await changeOrTimeout(Math.max(1, Math.min(50, deadline - clock.now())));
+      await changeOrTimeout(Math.max(1, Math.min(50, (clock.now() < deadline ? deadline : limit) - clock.now())));
       const seen = await look(base, ctx);
-      if (seen !== null || ctx.disposed() || clock.now() >= deadline) return seen;
+      if (seen !== null || ctx.disposed() || !ctx.stillCurrent()) return seen;
+      const now = clock.now();
+      if (now >= limit || (now >= deadline && (await lock?.isMarked?.(sent)) !== true)) return seen;
     }
   }
 
@@ -148,7 +158,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     const sent = base.refreshToken === null ? null : markName(base.refreshToken);
     // Its own mark (a token it sent whose answer was unusable) is no other tab's successor to wait for.
     if (sent !== null && sent !== ownMark && (await lock?.isMarked?.(sent)) === true) {
-      const caught = await catchUp(base, ctx);
+      const caught = await catchUp(base, sent, ctx);
       if (caught === 'ended') return { kind: 'ended', orphan: null };
       if (caught !== null && !ctx.isDue(caught)) return { kind: 'adopted', tokens: caught };
       base = caught ?? base;
@@ -172,7 +182,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       }
       throw error;
     }
-    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken });
+    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken, previousScope: base.scope });
     const generation = Math.max(base.generation, ctx.generationFloor()) + 1;
     if (parsed.ok) return store({ ...parsed.tokens, generation }, base, ctx);
     // Unusable, but the server may have spent the old refresh token: keep the one it rotated to.

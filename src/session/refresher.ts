@@ -38,6 +38,8 @@ export interface RefresherOptions {
   lock: LockManager | null;
   lockName: string;
   lockTimeout: number;
+  /** Longest one token-endpoint call may take (ms). */
+  callTimeout: number;
   backoff: { base: number; max: number };
   random: () => number;
 }

@@ -76,7 +76,7 @@ export function computeExpiry(expiresIn: unknown, claims: Readonly<Record<string
  */
 export function parseTokenResponse(
   body: unknown,
-  context: { receivedAt: number; serverOffset: number; previousRefreshToken: string | null },
+  context: { receivedAt: number; serverOffset: number; previousRefreshToken: string | null; previousScope?: string | null },
 ): { ok: true; tokens: ParsedTokens } | { ok: false; problem: TokenParseProblem } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: 'not-an-object' };
   const record = body as Record<string, unknown>;
@@ -102,7 +102,9 @@ export function parseTokenResponse(
       refreshToken,
       expiresAt: computeExpiry(pick(record, 'expires_in', 'expiresIn'), claims, context.receivedAt, context.serverOffset),
       receivedAt: context.receivedAt,
-      scope: typeof scope === 'string' ? scope : null,
+      // RFC 6749 §5.1/§6: an omitted scope means the scope granted before is unchanged. Storage refuses
+      // control characters in a scope (§3.3 allows none): never commit what cannot be reloaded.
+      scope: typeof scope === 'string' ? (/[\u0000-\u001f\u007f]/.test(scope) ? null : scope) : (context.previousScope ?? null),
       claims,
     },
   };

@@ -13,6 +13,9 @@ const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 const isToken = (v: unknown): v is string | null => v === null || isB64Token(v);
 
+/** Far above any real count (one per refresh), yet leaves room to increment: a stored MAX_SAFE_INTEGER + 1 would no longer load. */
+const MAX_GENERATION = 2 ** 48;
+
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 export function encodeSession(s: StoredSession): string {
@@ -48,6 +51,7 @@ export function decodeSession(raw: string): DecodeResult {
     !isTime(receivedAt) ||
     !Number.isSafeInteger(generation) ||
     (generation as number) < 1 ||
+    (generation as number) > MAX_GENERATION ||
     !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope)))
   ) {
     return { ok: false, reason: 'invalid' };
