@@ -42,6 +42,8 @@ export function createCoordinator(options: CoordinatorOptions) {
   let disposed = false;
   let rejected: { generation: number; at: number } | null = null;
   let reactiveGeneration = 0;
+  /** How the last session ended: a 401 for one of its tokens that arrives afterwards gets the same error. */
+  let ended: { generation: number; error: SessionEndedError } | null = null;
 
   const now = () => clock.now();
   /** An access token without a refresh token (none issued) cannot be renewed ahead of time. */
@@ -101,6 +103,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** Ends the current session once; later calls are no-ops. */
   function end(reason: EndReason, origin: EventOrigin, error: unknown = new SessionEndedError(reason)): boolean {
     if (tokens === null) return false;
+    if (error instanceof SessionEndedError) ended = { generation: tokens.generation, error };
     tokens = null;
     newEpoch(error);
     if (!disposed) {
@@ -215,7 +218,11 @@ export function createCoordinator(options: CoordinatorOptions) {
     async afterUnauthorized(generation: number, signal?: AbortSignal | null): Promise<TokenSet | null> {
       if (disposed) throw new DisposedError();
       const t = tokens;
-      if (t === null) return null;
+      // The session this request's token belonged to ended while it was on the way.
+      if (t === null) {
+        if (ended !== null && generation <= ended.generation) throw ended.error;
+        return null;
+      }
       const { inflight, retryAt, lastError } = refresher;
       if (t.generation > generation && t.accessToken !== null && inflight === null) return t;
       // The server refused this very token right after it was issued: another refresh would not help.
