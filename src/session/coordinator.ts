@@ -116,7 +116,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** A login answer that must not land (a logout came first): what it minted is revoked. */
   function discard(next: TokenSet): never {
     void endpoint.revoke(next.refreshToken);
-    throw new SessionEndedError('logout');
+    throw disposed ? new DisposedError() : new SessionEndedError('logout');
   }
 
   const core: SessionCore & SyncCore = {
@@ -209,7 +209,9 @@ export function createCoordinator(options: CoordinatorOptions) {
         return await waiters.wait(refresh(), signal);
       } catch (error) {
         // A failed early refresh must not fail a request whose token is still valid.
-        if (error instanceof RefreshError && tokens === t && !isExpired(t)) return t;
+        // (The same access token may come back in a new set that only kept a rotated refresh token.)
+        const kept = tokens;
+        if (error instanceof RefreshError && kept !== null && kept.accessToken === t.accessToken && !isExpired(kept)) return kept;
         throw error;
       }
     },

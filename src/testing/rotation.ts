@@ -39,7 +39,16 @@ export class Rotator {
     private readonly counters: CounterBook,
   ) {}
 
-  async refresh(request: RefreshRequest): Promise<RefreshResult> {
+  /** Exchanges run one at a time: a rotation's bookkeeping (hashing, signing) completes before the next exchange looks. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  refresh(request: RefreshRequest): Promise<RefreshResult> {
+    const run = this.#queue.then(() => this.#refresh(request));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #refresh(request: RefreshRequest): Promise<RefreshResult> {
     const now = this.clock.now();
     this.#prune(now);
     const record = await this.sessions.find(request.refreshToken);
