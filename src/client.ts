@@ -80,6 +80,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     backoff: o.backoff,
     random: o.random,
     refreshKey: o.refreshKey,
+    scope: o.scope ?? null,
     refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
     onCommitted(tokens, kind) {
       scheduler?.reschedule();

@@ -99,6 +99,16 @@ const url = (value: string, base: string | undefined, name: string): string => {
   }
 };
 
+/** Header names and values fetch accepts (no CR/LF, no non-Latin-1), checked once instead of failing every login. */
+const validHeaders = (headers: Readonly<Record<string, string>> | undefined): Record<string, string> => {
+  try {
+    new Headers(headers);
+  } catch {
+    throw new ConfigError('`endpointHeaders` holds a header name or value that HTTP does not allow.');
+  }
+  return { ...headers };
+};
+
 const positive = (value: number | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`\`${name}\` must be a positive number.`);
@@ -150,7 +160,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     audience: options.audience,
     cookie: options.cookie === true,
     customRefresh: options.refresh,
-    endpointHeaders: { ...options.endpointHeaders },
+    endpointHeaders: validHeaders(options.endpointHeaders),
     refreshKey: refreshKey ?? null,
     deviceInfo: options.deviceInfo === false ? null : (options.deviceInfo ?? defaultDeviceInfo()),
     storage: options.storage ?? memoryStorage(),

@@ -24,20 +24,32 @@ const OAUTH_ERROR = /^[a-z][a-z0-9_.-]{0,63}$/;
 /** Longest honoured `Retry-After` (one day); a larger value is clamped, never spun on. */
 const MAX_RETRY_AFTER_MS = 86_400_000;
 
-/** `Retry-After` as a delay: delta-seconds, or an HTTP-date measured against the response's own `Date`. */
+/**
+ * `Retry-After` as a delay: delta-seconds, or an HTTP-date measured against the response's own `Date`.
+ * Without it, a rate-limit reset (`X-RateLimit-Reset` as Auth0 sends it, `X-Rate-Limit-Reset` as Okta
+ * does): Unix seconds, or delta-seconds when too small to be a date.
+ */
 export function retryAfterMs(headers: Headers, now: number): number | undefined {
   const header = headers.get('retry-after')?.trim();
-  if (header === undefined || header === '') return undefined;
+  const date = Date.parse(headers.get('date') ?? '');
+  const serverNow = Number.isFinite(date) ? date : now;
+  if (header === undefined || header === '') {
+    const reset = (headers.get('x-ratelimit-reset') ?? headers.get('x-rate-limit-reset'))?.trim() ?? '';
+    if (!/^\d+(\.\d+)?$/.test(reset)) return undefined;
+    const seconds = Number(reset);
+    return clampRetry(seconds > 1e9 ? seconds * 1000 - serverNow : seconds * 1000);
+  }
   let ms: number;
   if (/^\d+(\.\d+)?$/.test(header)) ms = Number(header) * 1000;
   else {
     const at = Date.parse(header);
     if (!Number.isFinite(at)) return undefined;
-    const date = Date.parse(headers.get('date') ?? '');
-    ms = at - (Number.isFinite(date) ? date : now);
+    ms = at - serverNow;
   }
-  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS) : undefined;
+  return clampRetry(ms);
 }
+
+const clampRetry = (ms: number): number | undefined => (Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS) : undefined);
 
 /** The OAuth `error` code of a parsed body, when it has a well-formed one. */
 /** The OAuth `error` code of a body — or `error_code`, which Supabase's auth server sends instead. */

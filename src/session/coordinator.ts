@@ -11,6 +11,8 @@ import { loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
+  /** The scope requested on login (an answer without `scope` granted it). */
+  scope?: string | null;
   /** A pre-issued refresh key to start from when storage holds no session. */
   refreshKey: string | null;
   /** Cookie mode or a custom refresh: a session without a refresh token can still be refreshed. */
@@ -42,6 +44,8 @@ export function createCoordinator(options: CoordinatorOptions) {
   let disposed = false;
   let rejected: { generation: number; at: number } | null = null;
   let reactiveGeneration = 0;
+  /** What started the current epoch. */
+  let epochError: unknown = null;
   /** How the last session ended: a 401 for one of its tokens that arrives afterwards gets the same error. */
   let ended: { generation: number; error: SessionEndedError } | null = null;
 
@@ -71,6 +75,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** Starts a new epoch: waiters of the old session get `error`, its refresh can no longer commit. */
   function newEpoch(error: unknown): void {
     epoch++;
+    epochError = error;
     refresher.reset();
     waiters.rejectAll(error);
   }
@@ -116,7 +121,9 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** A login answer that must not land (a logout came first): what it minted is revoked. */
   function discard(next: TokenSet): never {
     void endpoint.revoke(next.refreshToken);
-    throw disposed ? new DisposedError() : new SessionEndedError('logout');
+    if (disposed) throw new DisposedError();
+    // Why the session it was meant for is gone: a logout, another login (here or in another tab)...
+    throw new SessionEndedError(epochError instanceof SessionEndedError ? epochError.reason : 'logout');
   }
 
   const core: SessionCore & SyncCore = {
@@ -270,7 +277,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       const startEpoch = epoch;
       let next: TokenSet;
       try {
-        next = loginTokenSet(await endpoint.login(credentials), core.generation + 1);
+        next = loginTokenSet(await endpoint.login(credentials), core.generation + 1, options.scope ?? null);
       } catch (error) {
         const failure = isEndpointFailure(error) ? error.failure : undefined;
         if (failure?.kind === 'terminal') throw new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });

@@ -1,6 +1,6 @@
 import { decodeSession, encodeSession } from './storage/codec';
 import type { StorageAdapter, StoredSession } from './storage/types';
-import { decodeClaims, type TokenSet } from './token-set';
+import { decodeClaims, MAX_LIFETIME_MS, type TokenSet } from './token-set';
 import type { Clock } from '../lifecycle/clock';
 
 const UNKNOWN_EXPIRY = Number.MAX_SAFE_INTEGER;
@@ -30,7 +30,8 @@ export function fromStored(stored: StoredSession, now: number = Number.POSITIVE_
   return {
     accessToken: stored.accessToken,
     refreshToken: stored.refreshToken,
-    expiresAt: expiresAt === null ? null : expiresAt - shift,
+    // Lifetimes are believed up to a year, from storage as from the server.
+    expiresAt: expiresAt === null ? null : Math.min(expiresAt, stored.receivedAt + MAX_LIFETIME_MS) - shift,
     receivedAt: stored.receivedAt - shift,
     scope: stored.scope,
     claims: decodeClaims(stored.accessToken),

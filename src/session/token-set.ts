@@ -111,8 +111,9 @@ export function parseTokenResponse(
 }
 
 /** A login answer as a token set of `generation`; throws the parse problem when unusable. */
-export function loginTokenSet(result: { body: unknown; receivedAt: number; serverOffset: number }, generation: number): TokenSet {
-  const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null });
+export function loginTokenSet(result: { body: unknown; receivedAt: number; serverOffset: number }, generation: number, requestedScope: string | null = null): TokenSet {
+  // RFC 6749 §5.1: an answer without `scope` granted the scope that was requested.
+  const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null, previousScope: requestedScope });
   if (!parsed.ok) throw parsed.problem;
   return { ...parsed.tokens, generation };
 }

@@ -231,6 +231,7 @@ describe('hostile stored blobs and storages', () => {
     ['a promise of an object', Promise.resolve({ v: 1 })],
     ['a thenable whose then throws', { then: () => { throw new Error('boom'); } }],
     ['a 5 MB JSON blob', JSON.stringify({ v: 1, accessToken: 'A'.repeat(5_000_000), refreshToken: 'r', expiresAt: 1, receivedAt: 1, generation: 1, scope: null })],
+    ['a blob with an expiry centuries away', JSON.stringify({ v: 1, accessToken: 'acc-AAAAAAAAAAAA', refreshToken: 'ref-BBBBBBBBBBBB', expiresAt: 1e15, receivedAt: 1_000, generation: 1, scope: null })],
     ['a blob from far in the future', JSON.stringify({ v: 1, accessToken: 'acc-AAAAAAAAAAAA', refreshToken: 'ref-BBBBBBBBBBBB', expiresAt: 4e12 + 300_000, receivedAt: 4e12, generation: 1, scope: null })],
   ])('a store that returns %s: no throw, a settled ready, a typed state', async (name, value) => {
     env.server();
@@ -239,6 +240,11 @@ describe('hostile stored blobs and storages', () => {
     const auth = env.client({ storage, lock: false, channel: false, autoRefresh: false });
     const log = record(auth);
     await bounded(auth.ready);
+    if (name === 'a blob with an expiry centuries away') {
+      // Believed up to a year after its receipt, like a server's answer: long expired by now.
+      expect(auth.session.expiresAt).toBe(1_000 + 365 * 86_400_000);
+      return;
+    }
     if (name === 'a blob from far in the future') {
       // Receipt moved to now, lifetime kept: refreshes stay possible.
       expect(auth.session.status).toBe('authenticated');
@@ -252,6 +258,14 @@ describe('hostile stored blobs and storages', () => {
 
 // ---------------------------------------------------------------------------------------------------
 describe('hostile options', () => {
+  it.each([
+    ['a value with CR/LF', { apikey: 'abc\r\nx-injected: 1' }],
+    ['a name with a space', { 'api key': 'abc' }],
+    ['a non-Latin-1 value', { apikey: 'clé\u2603' }],
+  ])('endpointHeaders with %s is a ConfigError at creation, not a failed login every time', (_name, endpointHeaders) => {
+    expect(() => createAuthClient({ baseUrl: 'http://auth.test/', endpointHeaders })).toThrow(expect.objectContaining({ code: 'TF_CONFIG' }));
+  });
+
   it('a baseUrl with credentials is a ConfigError, not a crash on every request', async () => {
     env.server();
     let error: unknown;

@@ -369,6 +369,8 @@ describe('logout and login across tabs', () => {
     // The login that loses the race may be refused (the other tab's session was adopted meanwhile).
     const logins = await drive(Promise.allSettled([a.login({ username: 'ada', password: 'lovelace' }), b.login({ username: 'bob', password: 'builder' })]));
     expect(logins.some((l) => l.status === 'fulfilled')).toBe(true);
+    // A refused login says why: another login replaced the session it was meant for (not a logout).
+    for (const l of logins) if (l.status === 'rejected') expect(l.reason).toMatchObject({ reason: 'replaced' });
     await drive(trackedIdle());
     await idle();
     const raw = JSON.parse(String(await storage.getItem(KEY))) as { generation: number };
