@@ -193,7 +193,14 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   }
 
   return {
-    run: (ctx: RefreshContext): Promise<RefreshOutcome> => (lock ? lock.run(options.lockName, options.lockTimeout, () => locked(ctx)) : locked(ctx)),
+    // Tabs that gave up on a stuck lock holder go on one at a time through a second lock, so the
+    // first one's mark is seen by the others before they post.
+    run: (ctx: RefreshContext): Promise<RefreshOutcome> =>
+      lock
+        ? lock.run(options.lockName, options.lockTimeout, (acquired) =>
+            acquired ? locked(ctx) : lock.run(`${options.lockName}:fallback`, options.lockTimeout, () => locked(ctx)),
+          )
+        : locked(ctx),
     /** Releases this client's mark (dispose). */
     dispose: flowDispose,
   };

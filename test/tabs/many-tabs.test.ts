@@ -241,6 +241,28 @@ describe('Web Locks model', () => {
     expectNoReuse(server, 1);
     expect(new Set(clients.map((c) => c.session.generation))).toEqual(new Set([2]));
   });
+
+  it('a hung tab holds the Web Lock, 10 tabs need a refresh at once: after lockTimeout the token is still sent once', async () => {
+    const server = env.server({ accessTokenTtl: 60, rotation: 'strict' });
+    const spy = refreshSpy();
+    const locks = fakeNavigatorLocks();
+    const hub = localChannelHub();
+    const data = new Map<string, string>();
+    const storage: StorageAdapter = { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
+    const clients = Array.from({ length: 10 }, () =>
+      env.client({ storage, lock: webLocks(locks), channel: hub.channel(), autoRefresh: false, lockTimeout: 3000, fetch: spy.fetch, http: { timeout: false } }),
+    );
+    await signIn(firstOf(clients));
+    await idle();
+    void locks.request(LOCK_NAME, { mode: 'exclusive' }, () => new Promise<never>(() => undefined));
+    jump(61_000);
+    server.resetCounters();
+    const outcomes = await drive(Promise.all(clients.map((c) => c.http.get('api/me').json().then(() => 'ok', (e: unknown) => String((e as { code?: string }).code)))));
+    expect(spy.sent.length).toBeGreaterThan(0);
+    expect(new Set(spy.sent).size).toBe(spy.sent.length);
+    expect(server.counters.reuseDetections).toBe(0);
+    expect(outcomes).toEqual(Array(10).fill('ok'));
+  });
 });
 
 describe('logout and login across tabs', () => {
