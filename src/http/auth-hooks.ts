@@ -24,7 +24,8 @@ const isStream = (body: unknown): boolean =>
   typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 
 function withBearer(request: Request, token: string): Request {
-  const headers = new Headers(request.headers);
+  // Copy entry by entry: `new Headers(headers)` can lose entries where Headers is patched (MSW's Node interceptors).
+  const headers = new Headers([...request.headers]);
   headers.set('authorization', `Bearer ${token}`);
   return new Request(request, { headers });
 }
