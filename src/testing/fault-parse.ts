@@ -42,7 +42,7 @@ export function parseFault(value: unknown): Fault | null {
     case 'oauth-error': {
       const { error, status } = value;
       if (typeof error !== 'string') return null;
-      if (status !== undefined && typeof status !== 'number') return null;
+      if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599)) return null;
       return status === undefined ? { type: 'oauth-error', error } : { type: 'oauth-error', error, status };
     }
     case 'delay':

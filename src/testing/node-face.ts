@@ -75,5 +75,6 @@ export async function listenOnLoopback(handle: Handle, options: ListenOptions = 
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
   base = `http://${host}:${port}`;
-  return { url: base, port, close: () => close(server) };
+  let closing: Promise<void> | undefined;
+  return { url: base, port, close: () => (closing ??= close(server)) };
 }

@@ -6,8 +6,14 @@ import type { Route } from './router';
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|application\/[^;]*\+(json|xml))/i;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function refreshTokenInQuery(ctx: ServerContext, url: URL): Promise<boolean> {
-  for (const value of url.searchParams.values()) {
+/** Every refresh token this server issues is 32 random bytes, base64url (43 characters). */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Any query key or value, or token-shaped path segment, that is a refresh token this server issued. */
+async function refreshTokenInUrl(ctx: ServerContext, url: URL): Promise<boolean> {
+  const segments = url.pathname.split('/').filter((segment) => TOKEN_SHAPE.test(segment));
+  const candidates = [...url.searchParams.keys(), ...url.searchParams.values(), ...segments];
+  for (const value of candidates) {
     if (value !== '' && ctx.store.hasHash(await sha256Hex(value))) return true;
   }
   return false;
@@ -34,7 +40,7 @@ async function grantType(request: Request): Promise<string | null> {
 /** Counts a call before any fault applies, so attempts are visible even when they fail. */
 export async function countRequest(ctx: ServerContext, request: Request, url: URL, route: Route | undefined): Promise<void> {
   const { counters } = ctx;
-  if (await refreshTokenInQuery(ctx, url)) counters.increment('refreshTokensSeenInUrl');
+  if (await refreshTokenInUrl(ctx, url)) counters.increment('refreshTokensSeenInUrl');
   if (!route) return;
   const endpoint = route.endpoint;
   if (endpoint === 'login' || endpoint === 'refresh' || endpoint === 'token') {

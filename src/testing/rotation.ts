@@ -74,6 +74,11 @@ export class Rotator {
 
   async #rotate(record: StoredKey, request: RefreshRequest, scope: string): Promise<RefreshResult> {
     const child = await this.sessions.rotate(record, request.deviceInfo);
+    if (record.revokedAt !== null) {
+      // The family was revoked while the child was being hashed: the child must not outlive it.
+      this.store.revokeFamily(record.familyId, this.clock.now());
+      return fail('The refresh token was revoked');
+    }
     const pair = await this.sessions.pair(child.record, child.refreshToken, scope);
     if (typeof this.mode === 'object' && this.mode.leeway > 0 && record.rotatedAt !== null) {
       this.#leeway.set(record.familyId, { parentJti: record.jti, pair, until: record.rotatedAt + this.mode.leeway * 1000 });
@@ -83,12 +88,14 @@ export class Rotator {
     return { ok: true, pair };
   }
 
-  #reuse(record: StoredKey, now: number): RefreshResult {
+  async #reuse(record: StoredKey, now: number): Promise<RefreshResult> {
     const entry = this.#leeway.get(record.familyId);
     const current = this.store.current(record.familyId);
-    if (entry && entry.parentJti === record.jti && current?.parentJti === record.jti && now <= entry.until) {
+    if (entry && current && entry.parentJti === record.jti && current.parentJti === record.jti && now <= entry.until) {
       record.lastUsedAt = now;
-      return { ok: true, pair: entry.pair };
+      const pair = await this.sessions.replay(current, entry.pair);
+      if (pair !== entry.pair) this.#leeway.set(record.familyId, { ...entry, pair });
+      return { ok: true, pair };
     }
     this.store.revokeFamily(record.familyId, now);
     this.forget(record.familyId);

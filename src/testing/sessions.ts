@@ -104,6 +104,11 @@ export class Sessions {
     return { accessToken, refreshToken, expiresIn: this.options.accessTokenTtl, scope, refreshExpiresAt: record.expiresAt };
   }
 
+  /** A cached pair again while its access token is accepted; otherwise the same refresh token with a fresh access token. */
+  async replay(record: StoredKey, cached: IssuedPair): Promise<IssuedPair> {
+    return (await this.access.verify(cached.accessToken)).ok ? cached : this.pair(record, cached.refreshToken, cached.scope);
+  }
+
   /** Finds the record of a raw refresh token. */
   async find(refreshToken: string): Promise<StoredKey | undefined> {
     return this.store.findByHash(await sha256Hex(refreshToken));

@@ -122,7 +122,7 @@ describe('both faces', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, idempotency-key, x-request-id');
     const response = await fetch(`${base}/api/me`, { headers: { origin } });
     expect(response.headers.get('access-control-allow-origin')).toBe(origin);
-    expect(response.headers.get('access-control-expose-headers')).toBe('www-authenticate, date');
+    expect(response.headers.get('access-control-expose-headers')).toBe('www-authenticate, date, retry-after');
   });
 
   it('drives the server through the HTTP control endpoints', async () => {

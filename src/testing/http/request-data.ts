@@ -21,9 +21,12 @@ export function isFormRequest(request: Request): boolean {
 
 export type ParsedForm = { readonly params: URLSearchParams; readonly duplicated: string | null };
 
-/** Parses an urlencoded body and reports the first parameter sent more than once. */
+/**
+ * Parses an urlencoded body and reports the first parameter sent more than once. Parameters sent
+ * without a value are treated as omitted (RFC 6749 §3.2).
+ */
 export async function readForm(request: Request): Promise<ParsedForm> {
-  const params = new URLSearchParams(await request.text());
+  const params = new URLSearchParams([...new URLSearchParams(await request.text())].filter(([, value]) => value !== ''));
   const seen = new Set<string>();
   let duplicated: string | null = null;
   for (const key of params.keys()) {
