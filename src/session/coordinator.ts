@@ -50,9 +50,12 @@ export function createCoordinator(options: CoordinatorOptions) {
   let ended: { generation: number; error: SessionEndedError } | null = null;
 
   const now = () => clock.now();
-  /** An access token without a refresh token (none issued) cannot be renewed ahead of time. */
+  /**
+   * An access token without a refresh token (none issued) cannot be renewed ahead of time: it is
+   * "due" only once expired, and that "refresh" sends nothing and ends the session (`expired`).
+   */
   const dueAt = (t: TokenSet) =>
-    t.refreshToken === null && t.accessToken !== null && options.refreshesWithoutToken !== true ? null : refreshDueAt(t, options.margin);
+    t.refreshToken === null && t.accessToken !== null && options.refreshesWithoutToken !== true ? t.expiresAt : refreshDueAt(t, options.margin);
   const isDue = (t: TokenSet) => {
     const at = dueAt(t);
     return at !== null && now() >= at;

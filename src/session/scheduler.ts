@@ -37,6 +37,8 @@ export function createScheduler(deps: { coordinator: Wakeable; clock: Clock; lif
   const unsubscribe = lifecycle.subscribe((signal) => {
     if (disposed) return;
     if (signal === 'hidden' || signal === 'offline') return clear();
+    // `autoRefresh: false`: no refresh in the background, on a resume or reconnect either.
+    if (!deps.enabled) return;
     coordinator.wake(signal === 'online');
     reschedule();
   });
