@@ -7,8 +7,9 @@ export function defaultDeviceInfo(): string | null {
   if (g.navigator?.product === 'ReactNative') return 'react-native';
   const ua = g.navigator?.userAgent;
   if (typeof ua === 'string' && ua !== '') {
-    const browser = /(Edg|Firefox|Chrome|Safari)\//.exec(ua)?.[1];
-    const os = /(Windows|Android|iPhone|iPad|Mac OS X|Linux)/.exec(ua)?.[1];
+    // In order of precedence: Edge's UA also names Chrome and Safari, Android's names Linux, iOS's names Mac OS X.
+    const browser = ['Edg/', 'Firefox/', 'Chrome/', 'Safari/'].find((name) => ua.includes(name))?.slice(0, -1);
+    const os = ['Windows', 'Android', 'iPhone', 'iPad', 'Mac OS X', 'Linux'].find((name) => ua.includes(name));
     if (browser !== undefined || os !== undefined) {
       return `${browser === 'Edg' ? 'Edge' : (browser ?? 'browser')}${os === undefined ? '' : ` on ${os === 'Mac OS X' ? 'macOS' : os}`}`;
     }
