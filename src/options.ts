@@ -5,7 +5,7 @@ import { defaultDeviceInfo } from './endpoint/device-info';
 import { MAX_TIMER_MS, systemClock, type Clock } from './lifecycle/clock';
 import { browserLifecycle } from './lifecycle/browser';
 import type { LifecycleSource } from './lifecycle/signals';
-import { isB64Token } from './session/b64token';
+import { isRefreshToken } from './session/b64token';
 import { memoryStorage } from './session/storage/memory';
 import { DEFAULT_STORAGE_KEY } from './session/storage/codec';
 import type { StorageAdapter } from './session/storage/types';
@@ -140,8 +140,8 @@ export function normalizeOptions(options: AuthClientOptions) {
   const login = endpoints.login ?? (oauth ? 'oauth/token' : 'auth/login');
   const logout = endpoints.logout ?? (oauth ? 'oauth/revoke' : 'auth/logout');
   const refreshKey = options.refreshKey;
-  if (refreshKey !== undefined && !isB64Token(refreshKey)) {
-    throw new ConfigError('`refreshKey` must be a non-empty token (RFC 6750 b64token).');
+  if (refreshKey !== undefined && !isRefreshToken(refreshKey)) {
+    throw new ConfigError('`refreshKey` must be a non-empty token of printable ASCII (RFC 6749 refresh token).');
   }
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY;
   const shared = options.storage !== undefined && options.storage.shared !== false;

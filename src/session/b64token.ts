@@ -7,3 +7,10 @@ export const MAX_TOKEN_LENGTH = 65_536;
 export function isB64Token(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && B64TOKEN.test(value);
 }
+
+/** RFC 6749 Appendix A.17 (1*VSCHAR) less the space no server uses: printable ASCII, as in Microsoft's `M.C5…!*…` refresh tokens. It only ever travels in a POST body, never in a header. */
+const VSCHARS = /^[\x21-\x7e]+$/;
+
+export function isRefreshToken(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && VSCHARS.test(value);
+}

@@ -1,5 +1,5 @@
 import { jwtDecode } from 'jwt-decode';
-import { isB64Token } from './b64token';
+import { isB64Token, isRefreshToken } from './b64token';
 
 /** A committed token set. Never leaves the client except as the Bearer header and the storage blob. */
 export interface TokenSet {
@@ -90,7 +90,7 @@ export function parseTokenResponse(
   const rawRefresh = pick(record, 'refresh_token', 'refreshToken');
   let refreshToken = context.previousRefreshToken;
   if (rawRefresh !== undefined && rawRefresh !== null && rawRefresh !== '') {
-    if (!isB64Token(rawRefresh)) return { ok: false, problem: 'invalid-refresh-token' };
+    if (!isRefreshToken(rawRefresh)) return { ok: false, problem: 'invalid-refresh-token' };
     refreshToken = rawRefresh;
   }
   const scope = record['scope'];
@@ -125,7 +125,7 @@ export function loginTokenSet(result: { body: unknown; receivedAt: number; serve
 export function rotatedRefreshToken(body: unknown, previous: string | null): string | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
   const value = pick(body as Record<string, unknown>, 'refresh_token', 'refreshToken');
-  return isB64Token(value) && value !== previous ? value : null;
+  return isRefreshToken(value) && value !== previous ? value : null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isB64Token } from '../b64token';
+import { isB64Token, isRefreshToken } from '../b64token';
 import type { StoredSession } from './types';
 
 export { isB64Token, MAX_TOKEN_LENGTH } from '../b64token';
@@ -45,7 +45,7 @@ export function decodeSession(raw: string): DecodeResult {
   if (v !== 1) return { ok: false, reason: 'version' };
   if (
     !isToken(accessToken) ||
-    !isToken(refreshToken) ||
+    !(refreshToken === null || isRefreshToken(refreshToken)) ||
     (accessToken === null && refreshToken === null) ||
     !isTime(expiresAt) ||
     !isTime(receivedAt) ||
