@@ -261,7 +261,8 @@ export function createCoordinator(options: CoordinatorOptions) {
     /** Whether the background timer should fire now, and when. */
     nextWakeAt(): number | null {
       const t = tokens;
-      if (t === null || disposed) return null;
+      // A refresh in flight re-arms the timer when it settles: no 1 ms re-arm loop meanwhile.
+      if (t === null || disposed || refresher.inflight !== null) return null;
       return refresher.retryAt ?? dueAt(t);
     },
 

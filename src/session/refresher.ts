@@ -138,7 +138,11 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
         if (error instanceof SessionEndedError && startEpoch !== core.epoch) throw error;
         return failed(error, startEpoch);
       } finally {
-        if (inflightId === id) inflight = null;
+        if (inflightId === id) {
+          inflight = null;
+          // The background timer sleeps while a refresh is in flight: its end re-arms it.
+          if (!core.disposed) core.onCommitted(core.tokens, 'none');
+        }
       }
     })();
     inflight = run;

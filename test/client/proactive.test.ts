@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { flush, setup, signIn } from './support';
+import { systemClock, type Clock } from '../../src';
+import { flush, hold, setup, signIn } from './support';
 
 const env = setup();
 
@@ -56,5 +57,45 @@ describe('short-lived tokens', () => {
     expect(server.counters.unauthorized).toBe(0);
     expect(server.counters.refreshCalls).toBeGreaterThanOrEqual(7);
     expect(server.counters.refreshCalls).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('the background timer while its refresh is in flight', () => {
+  /** The system clock, counting the timers the client sets. */
+  const countingClock = () => {
+    const clock: Clock & { sets: number } = {
+      sets: 0,
+      now: () => systemClock.now(),
+      setTimeout(fn, ms) {
+        clock.sets++;
+        return systemClock.setTimeout(fn, ms);
+      },
+      clearTimeout: (handle) => systemClock.clearTimeout(handle),
+    };
+    return clock;
+  };
+
+  it('sleeps until the refresh settles (no re-arm every millisecond), then re-arms for the next one', async () => {
+    const server = env.server({ accessTokenTtl: 60 });
+    const clock = countingClock();
+    const auth = env.client({ clock });
+    await signIn(auth);
+    const slow = hold(server, env.msw, '/auth/refresh');
+    // The timer fires 30 s before expiry; the refresh call then hangs for 5 s of fake time.
+    await vi.advanceTimersByTimeAsync(30_000);
+    await slow.entered;
+    const before = clock.sets;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(clock.sets - before).toBeLessThanOrEqual(2);
+    slow.release();
+    await slow.done;
+    await flush();
+    expect(auth.session.generation).toBe(2);
+    // Re-armed for the new token: the next refresh happens on time, by the timer alone.
+    await vi.advanceTimersByTimeAsync(31_000);
+    await flush();
+    await vi.advanceTimersByTimeAsync(1);
+    await flush();
+    expect(server.counters.refreshCalls).toBe(2);
   });
 });

@@ -63,6 +63,21 @@ export async function flush(rounds = 20): Promise<void> {
 }
 
 /**
+ * Advances the fake clock by `ms` the way time really passes: in steps of at most `step` ms, letting
+ * background work finish on real time after each step while `busy()` says so (a refresh the timer
+ * started, its round trip through MSW, the server's WebCrypto). A long fake advance then never runs
+ * past a refresh's own timeout while its real I/O is still on the way.
+ */
+export async function advance(ms: number, busy: () => boolean = () => false, step = 1_000): Promise<void> {
+  for (let left = ms; left > 0; left -= step) {
+    await vi.advanceTimersByTimeAsync(Math.min(step, left));
+    const deadline = performance.now() + 2_000;
+    do await flush(5);
+    while (busy() && performance.now() < deadline);
+  }
+}
+
+/**
  * Holds the next calls to `path` until `release()`: a deterministic slow endpoint (no timers).
  * `entered` resolves when the first call arrives, `done` when the server has answered it.
  */

@@ -1,4 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { advance } from '../client/support';
 import { asJson, record, setupDialects, signIn, type Rewrite } from './support';
 
 const env = setupDialects();
@@ -20,7 +21,7 @@ async function run(auth: ReturnType<typeof env.client>, minutes: number) {
   const outcomes: unknown[] = [];
   for (let m = 0; m < minutes; m++) {
     outcomes.push(await auth.http.get(`api/items/${m}`).json().catch((e: unknown) => e));
-    await vi.advanceTimersByTimeAsync(60_000);
+    await advance(60_000, () => auth.session.refreshing);
   }
   return outcomes;
 }

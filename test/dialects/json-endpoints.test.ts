@@ -1,6 +1,7 @@
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuthClient, isRefreshError } from '../../src';
+import { advance } from '../client/support';
 import { caught, editJson, expectCleanWire, jump, record, setupDialects, signIn } from './support';
 
 const env = setupDialects();
@@ -50,7 +51,7 @@ describe('JSON endpoints (default protocol)', () => {
     // Ten lifetimes with the background timer (refresh 30 s before expiry, i.e. every 30 s): each
     // refresh presents the newest rotated token.
     for (let i = 0; i < 10; i++) {
-      await vi.advanceTimersByTimeAsync(60_000);
+      await advance(60_000, () => auth.session.refreshing);
       await expect(auth.http.get(`api/items/${i}`).json()).resolves.toEqual({ id: String(i) });
     }
     expect(log.of('session:refresh').length).toBeGreaterThanOrEqual(19);

@@ -3,6 +3,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, isSessionEndedError, SessionEndedError, type AuthClient } from '../../src';
 import { createAuthServer, leeway, type AuthServer } from '../../src/testing';
+import { advance } from '../client/support';
 import { cookieJar } from './support';
 
 // The code between `// recipe:<name>` and `// end` is the code of README.md, verbatim (checked below).
@@ -129,7 +130,7 @@ describe('recipes (README.md)', () => {
     // end
     track(auth);
     expect(me.username).toBe('ada');
-    await vi.advanceTimersByTimeAsync(3 * 3_600_000);
+    await advance(3 * 3_600_000, () => auth.session.refreshing);
     await auth.http.get('api/me').json();
     server.revokeKey(minted.jti);
     await expect(auth.refresh()).rejects.toSatisfy(isSessionEndedError);

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { isSessionEndedError, memoryStorage } from '../../src';
 import { leeway } from '../../src/testing';
+import { advance } from '../client/support';
 import { caught, eventually, expectCleanWire, record, setupDialects, signIn } from './support';
 
 const env = setupDialects();
@@ -18,7 +19,7 @@ describe('service refresh keys', () => {
     for (let hour = 0; hour < 6; hour++) {
       for (let minute = 0; minute < 60; minute += 10) {
         await expect(auth.http.get(`api/items/${hour}-${minute}`).json()).resolves.toEqual({ id: `${hour}-${minute}` });
-        await vi.advanceTimersByTimeAsync(600_000);
+        await advance(600_000, () => auth.session.refreshing);
       }
     }
     // One refresh per lifetime (300 s, refreshed 30 s early): 6 h / 270 s ≈ 80, never a storm.
@@ -39,7 +40,7 @@ describe('service refresh keys', () => {
     const log = record(auth);
     await auth.http.get('api/me').json();
     server.revokeKey(jti);
-    await vi.advanceTimersByTimeAsync(300_000); // the background refresh, 30 s before expiry, is refused
+    await advance(300_000, () => auth.session.refreshing); // the background refresh, 30 s before expiry, is refused
     await eventually(() => log.of('session:end').length > 0);
     expect(log.of('session:end')).toEqual([{ reason: 'invalid_grant', origin: 'local' }]);
     expect(auth.session.status).toBe('unauthenticated');

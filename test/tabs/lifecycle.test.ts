@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DisposedError, localChannelHub, localLock, manualLifecycle, memoryStorage, webStorage, type LifecycleSignal, type LifecycleSource } from '../../src';
-import { jump, record, setup, signIn } from '../client/support';
+import { advance, jump, record, setup, signIn } from '../client/support';
 import { KEY } from '../storage-client/support';
 import { fakeOrigin } from './fake-window';
 import { nextEvent, trackedFetch } from './support';
@@ -117,11 +117,11 @@ describe('offline', () => {
     await signIn(auth);
     server.inject('refresh', { type: 'status', status: 503 }, 2);
     server.resetCounters();
-    await vi.advanceTimersByTimeAsync(270_000);
+    await advance(270_000, () => auth.session.refreshing);
     expect(server.counters.refreshCalls).toBe(1);
     const [failure] = log.of('session:refresh-failed');
     expect(failure?.nextAttemptAt).toBeGreaterThan(Date.now());
-    await vi.advanceTimersByTimeAsync(10_000);
+    await advance(10_000, () => auth.session.refreshing, 100);
     expect(server.counters.refreshCalls).toBe(3);
     expect(log.of('session:refresh')).toHaveLength(1);
   });
