@@ -2,20 +2,24 @@ import type { Fault, FaultEndpoint } from './types';
 
 export const FAULT_ENDPOINTS: readonly FaultEndpoint[] = ['login', 'refresh', 'token', 'revoke', 'logout', 'resource', 'keys'];
 
-/** FIFO queue of faults per endpoint; each call consumes at most one. */
+/** FIFO queue of faults per endpoint; each call consumes at most one. `times` is a count, never expanded. */
 export class FaultQueue {
-  readonly #queues = new Map<FaultEndpoint, Fault[]>();
+  readonly #queues = new Map<FaultEndpoint, Array<{ fault: Fault; left: number }>>();
 
   inject(endpoint: FaultEndpoint, fault: Fault, times = 1): void {
     if (!FAULT_ENDPOINTS.includes(endpoint)) throw new TypeError(`unknown fault endpoint: ${String(endpoint)}`);
-    if (!Number.isInteger(times) || times < 1) throw new RangeError('times must be a positive integer');
+    if (!Number.isSafeInteger(times) || times < 1) throw new RangeError('times must be a positive integer');
     const queue = this.#queues.get(endpoint) ?? [];
-    for (let i = 0; i < times; i++) queue.push(fault);
+    queue.push({ fault, left: times });
     this.#queues.set(endpoint, queue);
   }
 
   take(endpoint: FaultEndpoint): Fault | undefined {
-    return this.#queues.get(endpoint)?.shift();
+    const queue = this.#queues.get(endpoint);
+    const head = queue?.[0];
+    if (queue === undefined || head === undefined) return undefined;
+    if (--head.left === 0) queue.shift();
+    return head.fault;
   }
 
   clear(): void {

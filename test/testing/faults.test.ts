@@ -114,6 +114,17 @@ describe('fault injection', () => {
     expect((await fetch(`${server.origin}/auth/login`, { method: 'POST', body: '{}' })).status).toBe(429);
   });
 
+  it('`times` is a count, not a queue of copies: a billion takes no memory, and clearFaults ends it', async () => {
+    const server = start();
+    const { accessToken } = await login(server);
+    server.inject('resource', { type: 'status', status: 503 }, 1_000_000_000);
+    server.inject('resource', { type: 'status', status: 502 });
+    for (let i = 0; i < 3; i++) expect((await api(server, '/api/me', accessToken)).status).toBe(503);
+    server.clearFaults();
+    expect((await api(server, '/api/me', accessToken)).status).toBe(200);
+    expect(() => server.inject('resource', { type: 'status', status: 503 }, 2 ** 60)).toThrow(RangeError);
+  });
+
   it('applies keys, logout and revoke faults, and clearFaults drops pending ones', async () => {
     const server = start();
     const { accessToken, refreshToken } = await login(server);

@@ -24,7 +24,7 @@ export const addFault: RouteHandler = async (ctx, request) => {
   const endpoint = parseFaultEndpoint(body?.['endpoint']);
   const fault = parseFault(body?.['fault']);
   const times = body?.['times'] ?? 1;
-  if (endpoint === null || fault === null || typeof times !== 'number' || !Number.isInteger(times) || times < 1) {
+  if (endpoint === null || fault === null || typeof times !== 'number' || !Number.isSafeInteger(times) || times < 1) {
     return authError(400, 'invalid_request', 'Expected { endpoint, fault, times }');
   }
   ctx.faults.inject(endpoint, fault, times);
