@@ -129,9 +129,17 @@ export function rotatedRefreshToken(body: unknown, previous: string | null): str
 }
 
 /**
+ * The last moments of a token's life in which it is not sent any more (it would reach the server
+ * expired): 2 % of its life, at least 20 ms.
+ */
+const GUARD_SHARE = 0.02;
+const GUARD_MIN_MS = 20;
+
+/**
  * When to refresh ahead of expiry: `margin` before `expiresAt`, but never in the first half of a
- * token's life, nor sooner than 1 s (5 s for tokens living over 10 s) after it arrived: a tiny or
- * skewed lifetime cannot loop, and a 1 s token is refreshed once per lifetime, as it expires.
+ * token's life, nor sooner than 1 s (5 s for tokens living over 10 s) after it arrived — except that
+ * a token living 1 s or more is refreshed before its last moments (`GUARD_SHARE`): a tiny or skewed
+ * lifetime cannot loop, and a 1 s token is refreshed once per lifetime, just before it expires.
  */
 export function refreshDueAt(tokens: Pick<TokenSet, 'accessToken' | 'expiresAt' | 'receivedAt'>, margin: (lifetimeMs: number) => number): number | null {
   if (tokens.accessToken === null) return Number.NEGATIVE_INFINITY;
@@ -139,7 +147,9 @@ export function refreshDueAt(tokens: Pick<TokenSet, 'accessToken' | 'expiresAt' 
   const lifetime = Math.max(0, tokens.expiresAt - tokens.receivedAt);
   const ahead = margin(lifetime);
   const lead = Number.isFinite(ahead) && ahead > 0 ? Math.min(ahead, lifetime / 2) : 0;
-  const floor = Math.min(Math.max(lifetime / 2, MIN_TOKEN_AGE_MS), MAX_TOKEN_AGE_FLOOR_MS);
+  const lastMoments = Math.max(lifetime * GUARD_SHARE, GUARD_MIN_MS);
+  const youngest = lifetime < MIN_TOKEN_AGE_MS ? MIN_TOKEN_AGE_MS : Math.min(MIN_TOKEN_AGE_MS, lifetime - lastMoments);
+  const floor = Math.min(Math.max(lifetime / 2, youngest), MAX_TOKEN_AGE_FLOOR_MS);
   return Math.max(tokens.receivedAt + floor, tokens.expiresAt - lead);
 }
 
