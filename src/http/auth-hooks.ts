@@ -54,7 +54,7 @@ export function createAuthHooks(config: AuthHookConfig): { init: InitHook; befor
       // The copy kept for a replay is a tee of the body: release it as soon as it cannot be needed.
       const release = () => void (spare !== request ? spare?.body?.cancel().catch(() => undefined) : undefined);
       // After a redirect the 401 may come from another origin: only a trusted origin's 401 may spend the refresh token.
-      if (replayed || !config.isTrusted(response.url || request.url) || !config.shouldRefresh(response)) {
+      if (replayed || (response.redirected && !config.isTrusted(response.url)) || !config.shouldRefresh(response)) {
         release();
         return response;
       }
