@@ -424,14 +424,15 @@ describe('fault injection and counters', () => {
   it('delay: a loopback call waits for the delay, others are not held up', async () => {
     const server = createAuthServer();
     const { url } = await loopback(server);
-    server.inject('login', { type: 'delay', ms: 150 });
+    server.inject('login', { type: 'delay', ms: 600 });
     const started = performance.now();
     const slow = loginAt(url);
     const fast = await fetch(`${url}/__tokenflight/counters`);
     expect(fast.status).toBe(200);
-    expect(performance.now() - started).toBeLessThan(150);
+    // Real time on a loaded machine: the margin is wide, the delay long enough to tell the two apart.
+    expect(performance.now() - started).toBeLessThan(600);
     await slow;
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(590);
   });
 
   it('counters are exact and reset over HTTP, maps included', async () => {
