@@ -84,8 +84,9 @@ const bearer401 = () => new HttpResponse(null, { status: 401, headers: { 'www-au
 
 async function signedIn(options: Parameters<typeof env.client>[0] = {}, serverOptions: Parameters<typeof env.server>[0] = { accessTokenTtl: 3600 }) {
   const server = env.server(serverOptions);
-  // No ky timeout unless a test sets one: fake time advances while the mocked network answers in real time.
-  const auth = env.client({ autoRefresh: false, ...options, http: { timeout: false, ...options.http } });
+  // No ky timeout, and a long token-call timeout, unless a test sets them: `drive` advances fake time
+  // while the mocked network answers in real time, which a loaded machine slows down.
+  const auth = env.client({ autoRefresh: false, timeout: 600_000, ...options, http: { timeout: false, ...options.http } });
   await signIn(auth);
   server.resetCounters();
   return { server, auth };
