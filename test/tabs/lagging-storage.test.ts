@@ -2,10 +2,18 @@ import { describe, expect, it, vi } from 'vitest';
 import { localChannelHub, localLock, type AuthClient } from '../../src';
 import { jump, setup, signIn } from '../client/support';
 import { laggyOrigin } from './fake-window';
+import { trackedFetch } from './support';
 
 const env = setup();
 
-/** Runs the fake clock in small steps until `work` settles (storage propagation and polling run on it). */
+/** The requests the tabs of a test have on the (mocked) network: fake time waits for them. */
+let network = trackedFetch();
+
+/**
+ * Runs the fake clock in small steps until `work` settles (storage propagation and polling run on it).
+ * Fake time never moves while a request is on the mocked network, which answers in real time: how
+ * much fake time passes does not depend on how loaded the machine is.
+ */
 async function drive<T>(work: Promise<T>, stepMs = 5, maxSteps = 4000): Promise<T> {
   let settled = false;
   work.then(
@@ -13,6 +21,8 @@ async function drive<T>(work: Promise<T>, stepMs = 5, maxSteps = 4000): Promise<
     () => (settled = true),
   );
   for (let i = 0; i < maxSteps && !settled; i++) {
+    await network.idle();
+    if (settled) break;
     await vi.advanceTimersByTimeAsync(stepMs);
     // Let real I/O (mocked responses, WebCrypto) keep pace with the fake clock.
     for (let j = 0; j < 3; j++) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -24,9 +34,10 @@ function laggyTabs(n: number, lagMs: number) {
   const origin = laggyOrigin(lagMs);
   const lock = localLock();
   const hub = localChannelHub();
+  network = trackedFetch();
   const clients: AuthClient[] = Array.from({ length: n }, () =>
     // No request timeout: the fake clock runs ahead of real I/O here, and a timeout is not what is tested.
-    env.client({ storage: origin.tab(), lock, channel: hub.channel(), autoRefresh: false, http: { timeout: false } }),
+    env.client({ storage: origin.tab(), lock, channel: hub.channel(), autoRefresh: false, fetch: network.fetch, http: { timeout: false } }),
   );
   return { origin, clients };
 }
