@@ -153,7 +153,8 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     });
     try {
       const result = await Promise.race([run({ refreshToken, signal: controller.signal }), timedOut]);
-      if (result instanceof Response) return await read(result, refreshToken);
+      // The body read too stays under the timeout: a stalled body must not hang the refresh.
+      if (result instanceof Response) return await Promise.race([read(result, refreshToken), timedOut]);
       return { body: strip(result), receivedAt: config.clock.now(), serverOffset: 0 };
     } catch (error) {
       if (error instanceof EndpointFailureError) throw error;
@@ -177,8 +178,9 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
           ? {}
           : { refreshToken };
     let response: Response;
+    let text: () => Promise<string>;
     try {
-      ({ response } = await send(config.revokeUrl, payload));
+      ({ response, text } = await send(config.revokeUrl, payload));
     } catch {
       return { kind: 'retry' };
     }
@@ -186,7 +188,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       void response.body?.cancel().catch(() => undefined);
       return { kind: 'done' };
     }
-    const failure = redact(classifyResponse(response.status, await response.text().catch(() => ''), response.headers, config.clock.now()), refreshToken);
+    const failure = redact(classifyResponse(response.status, await text().catch(() => ''), response.headers, config.clock.now()), refreshToken);
     if (failure.kind === 'transient') return { kind: 'retry', ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }) };
     if (ALREADY_DEAD.has(failure.reason)) return { kind: 'done' };
     return { kind: 'rejected', reason: failure.reason, status: response.status };

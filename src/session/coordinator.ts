@@ -313,7 +313,8 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (!end('logout', 'local')) newEpoch(new SessionEndedError('logout'));
       await persistence.clear();
       options.onCommitted(null, 'logout');
-      const revocation = previous === null ? Promise.resolve(true) : endpoint.revoke(previous.refreshToken);
+      // Signed out here, a cookie-mode session may still hold its HttpOnly cookie: `revoke(null)` clears it (a no-op otherwise).
+      const revocation = endpoint.revoke(previous?.refreshToken ?? null);
       return { revocation };
     },
 

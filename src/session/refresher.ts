@@ -97,6 +97,8 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
         const mine = outcome.tokens;
         if (outcome.write === 'saved') void persistence.clearIf((stored) => stored.kind === 'session' && sameSession(stored.tokens, mine));
         if (mine.refreshToken !== null) void endpoint.revoke(mine.refreshToken);
+        // Cookie mode: the late answer set a fresh refresh cookie; while signed out, have the server clear it.
+        else if (core.tokens === null) void endpoint.revoke(null);
       }
       throw new SessionEndedError('logout');
     }
