@@ -61,7 +61,7 @@ export interface AuthClientOptions {
   storage?: StorageAdapter;
   /** @default 'tokenflight.session' */
   storageKey?: string;
-  /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage) */
+  /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage), and in cookie mode */
   lock?: LockManager | false;
   /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is shared with other tabs */
   channel?: SyncChannel | false;
@@ -165,7 +165,8 @@ export function normalizeOptions(options: AuthClientOptions) {
     deviceInfo: options.deviceInfo === false ? null : (options.deviceInfo ?? defaultDeviceInfo()),
     storage: options.storage ?? memoryStorage(),
     storageKey,
-    lock: options.lock === false ? null : (options.lock ?? (shared ? webLocks(undefined, clock) : null)),
+    // In cookie mode every tab presents the one cookie the browser holds, whatever the storage: the lock keeps them from presenting it at once.
+    lock: options.lock === false ? null : (options.lock ?? (shared || options.cookie === true ? webLocks(undefined, clock) : null)),
     channel: options.channel === false ? null : (options.channel ?? (shared ? broadcastChannel(`tokenflight:${storageKey}`) : null)),
     lockTimeout: positive(options.lockTimeout, 10_000, 'lockTimeout'),
     fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memoryStorage } from '../../src';
 import { cookieJar, editJson, expectCleanWire, issuedTokens, jump, record, setupDialects, signIn } from './support';
+import { fakeNavigatorLocks } from '../tabs/support';
 
 const env = setupDialects();
 
@@ -112,5 +113,24 @@ describe('HttpOnly-cookie (backend-for-frontend) mode', () => {
     await expect(again.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
     expect(server.counters.refreshCalls).toBe(1);
     expect(issuedTokens(env.wire, 'refresh')).toHaveLength(2); // two cookies, both only in Set-Cookie
+  });
+});
+
+describe('cookie mode across tabs', () => {
+  it('takes the cross-tab lock by default, whatever the storage: two tabs refreshing at once present the one cookie in turn, never together', async () => {
+    const server = env.server({ cookieMode: true, accessTokenTtl: 3600, rotation: 'strict' });
+    // Two tabs of one browser: one cookie jar, one navigator.locks, each its own memory storage.
+    vi.stubGlobal('navigator', { locks: fakeNavigatorLocks() });
+    const jar = cookieJar();
+    const tab = () => env.client({ cookie: true, fetch: jar.fetch, storage: memoryStorage(), channel: false, autoRefresh: false });
+    const [a, b] = [tab(), tab()];
+    vi.unstubAllGlobals();
+    await signIn(a);
+    await signIn(b);
+    server.expireAccessTokens();
+    server.resetCounters();
+    const [ra, rb] = await Promise.all([a.http.get('api/me').json(), b.http.get('api/me').json()]);
+    expect([ra, rb]).toMatchObject([{ username: 'ada' }, { username: 'ada' }]);
+    expect(server.counters).toMatchObject({ refreshCalls: 2, reuseDetections: 0 });
   });
 });

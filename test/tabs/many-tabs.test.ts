@@ -1,11 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { asyncStorage, localChannelHub, localLock, webLocks, webStorage, type AuthClient, type StorageAdapter } from '../../src';
-import type { LockManagerLike } from '../../src/sync';
 import type { AuthServer } from '../../src/testing';
 import { jump, record, setup, signIn } from '../client/support';
 import { KEY, fakeAsyncStore } from '../storage-client/support';
 import { fakeOrigin, laggyOrigin } from '../tabs/fake-window';
-import { LOCK_NAME, tabs, trackedFetch } from '../tabs/support';
+import { LOCK_NAME, fakeNavigatorLocks, tabs, trackedFetch } from '../tabs/support';
 
 const env = setup();
 
@@ -166,64 +165,6 @@ describe('the lock is slow, dead or lost', () => {
     expect(outcomes).toEqual(Array(10).fill('ok'));
   });
 });
-
-/**
- * navigator.locks as one origin's tabs share it: exclusive and shared modes, FIFO, `signal` aborts a
- * waiting request; `query()` answers after a 1 ms round trip with the state at the time it was asked.
- */
-function fakeNavigatorLocks(): LockManagerLike {
-  type Waiter = { mode: 'exclusive' | 'shared'; grant: () => void };
-  const held = new Map<string, { mode: 'exclusive' | 'shared'; count: number }>();
-  const queues = new Map<string, Waiter[]>();
-  const pump = (name: string) => {
-    const queue = queues.get(name) ?? [];
-    while (queue.length) {
-      const next = queue[0] as Waiter;
-      const h = held.get(name);
-      if (h && (h.mode === 'exclusive' || next.mode === 'exclusive')) return;
-      queue.shift();
-      held.set(name, { mode: next.mode, count: (h?.count ?? 0) + 1 });
-      next.grant();
-    }
-  };
-  return {
-    request(name, options, callback) {
-      return new Promise((resolve, reject) => {
-        const waiter: Waiter = {
-          mode: options.mode,
-          grant: () => {
-            options.signal?.removeEventListener('abort', onAbort);
-            void (async () => {
-              try {
-                resolve(await callback());
-              } catch (error) {
-                reject(error);
-              } finally {
-                const h = held.get(name);
-                if (h && --h.count === 0) held.delete(name);
-                pump(name);
-              }
-            })();
-          },
-        };
-        const onAbort = () => {
-          const queue = queues.get(name) ?? [];
-          const i = queue.indexOf(waiter);
-          if (i >= 0) queue.splice(i, 1);
-          reject(new DOMException('aborted', 'AbortError'));
-        };
-        options.signal?.addEventListener('abort', onAbort);
-        queues.set(name, [...(queues.get(name) ?? []), waiter]);
-        pump(name);
-      });
-    },
-    async query() {
-      const snapshot = [...held.keys()].map((name) => ({ name }));
-      await new Promise<void>((resolve) => setTimeout(resolve, 1));
-      return { held: snapshot };
-    },
-  };
-}
 
 describe('Web Locks model', () => {
   it('control: the same Web Locks model with no hung holder, 10 tabs expired at once: 1 refresh, 0 reuse', async () => {
