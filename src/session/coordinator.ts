@@ -117,6 +117,8 @@ export function createCoordinator(options: CoordinatorOptions) {
     if (!disposed) {
       emitter.emit('session:end', { reason, origin });
       publish('session:end', false);
+      // A signed-out client holds no timer (a remote logout ends it here, not through a local commit).
+      options.onCommitted(null, 'none');
     }
     return true;
   }

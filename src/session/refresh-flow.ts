@@ -152,6 +152,8 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   async function locked(ctx: RefreshContext): Promise<RefreshOutcome> {
     ensureCurrent(ctx);
     const shared = await look(ctx.current, ctx);
+    // Disposed or logged out while the store was read: nothing was sent yet, so nothing is.
+    ensureCurrent(ctx);
     if (shared === 'ended') return { kind: 'ended', orphan: null };
     if (shared !== null && !ctx.isDue(shared)) return { kind: 'adopted', tokens: shared };
     let base = shared ?? ctx.current;
@@ -159,6 +161,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     // Its own mark (a token it sent whose answer was unusable) is no other tab's successor to wait for.
     if (sent !== null && sent !== ownMark && (await lock?.isMarked?.(sent)) === true) {
       const caught = await catchUp(base, sent, ctx);
+      ensureCurrent(ctx);
       if (caught === 'ended') return { kind: 'ended', orphan: null };
       if (caught !== null && !ctx.isDue(caught)) return { kind: 'adopted', tokens: caught };
       base = caught ?? base;

@@ -55,6 +55,10 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
   let inflightId = 0;
   let failures = 0;
   let retryAt: number | null = null;
+  /** The wait `retryAt` was set with: a device clock that went back since cannot stretch it. */
+  let retryDelay = 0;
+  /** `online` skips the backoff once per failure streak: a flapping network cannot defeat it. */
+  let backoffSkipped = false;
   let lastError: RefreshError | null = null;
 
   function failed(error: unknown, startEpoch: number): never {
@@ -69,7 +73,8 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
       throw ended;
     }
     failures++;
-    retryAt = options.clock.now() + backoffDelay(failures, { ...options.backoff, random: options.random, retryAfterMs: failure.retryAfterMs });
+    retryDelay = backoffDelay(failures, { ...options.backoff, random: options.random, retryAfterMs: failure.retryAfterMs });
+    retryAt = options.clock.now() + retryDelay;
     lastError = new RefreshError(`Token refresh failed (${failure.code}); the session is kept and will retry.`, { status, retryAt });
     emitter.emit('session:refresh-failed', {
       retryable: true,
@@ -160,6 +165,9 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     },
     /** When the next automatic attempt after a transient failure may start; `null` when not backing off. */
     get retryAt(): number | null {
+      // The device clock went back (NTP) since the failure: wait at most the backoff again, not hours.
+      const now = options.clock.now();
+      if (retryAt !== null && retryAt - now > retryDelay) retryAt = now + retryDelay;
       return retryAt;
     },
     get lastError(): RefreshError | null {
@@ -167,10 +175,13 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     },
     /** Forgets the backoff (an `online` signal retries at once). */
     skipBackoff(): void {
+      if (backoffSkipped) return;
+      backoffSkipped = true;
       retryAt = null;
     },
     /** New tokens committed: failures are forgotten. */
     succeeded(): void {
+      backoffSkipped = false;
       failures = 0;
       retryAt = null;
       lastError = null;
@@ -181,6 +192,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     reset(): void {
       inflight = null;
       inflightId++;
+      backoffSkipped = false;
       failures = 0;
       retryAt = null;
       lastError = null;

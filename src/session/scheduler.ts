@@ -34,12 +34,17 @@ export function createScheduler(deps: { coordinator: Wakeable; clock: Clock; lif
     }, clampDelay(Math.max(1, at - clock.now())));
   }
 
+  /** The network came back while hidden: skip the backoff on the next resume instead of refreshing in the background. */
+  let reconnected = false;
   const unsubscribe = lifecycle.subscribe((signal) => {
     if (disposed) return;
     if (signal === 'hidden' || signal === 'offline') return clear();
     // `autoRefresh: false`: no refresh in the background, on a resume or reconnect either.
     if (!deps.enabled) return;
-    coordinator.wake(signal === 'online');
+    if (signal === 'online') reconnected = true;
+    if (!lifecycle.isVisible()) return;
+    coordinator.wake(reconnected);
+    reconnected = false;
     reschedule();
   });
 

@@ -11,9 +11,17 @@ const HEADER = 'chunks:';
 const MAX_CHUNKS = 256;
 const SAFE_KEY = /^[\w.-]+$/;
 
-const chunkCount = (header: string | null): number => {
-  const m = header === null ? null : /^chunks:(\d{1,3})$/.exec(header);
-  return m ? Number(m[1]) : 0;
+const parseHeader = (header: string | null): { n: number; sum: string | undefined } => {
+  const m = header === null ? null : /^chunks:(\d{1,3})(?::([0-9a-f]{8}))?$/.exec(header);
+  return m ? { n: Number(m[1]), sum: m[2] } : { n: 0, sum: undefined };
+};
+const chunkCount = (header: string | null): number => parseHeader(header).n;
+
+/** FNV-1a of the whole value: chunks are rewritten in place, so a write cut short must not read back torn. */
+const checksum = (value: string): string => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 };
 
 /**
@@ -32,10 +40,12 @@ export function secureStorage(store: SecureStoreLike, opts: { maxValueBytes?: nu
   return {
     async getItem(key) {
       const head = await store.getItemAsync(check(key));
-      const n = chunkCount(head);
+      const { n, sum } = parseHeader(head);
       if (!n) return head === null || head.startsWith(HEADER) ? null : head;
       const parts = await Promise.all(Array.from({ length: n }, (_, i) => store.getItemAsync(`${key}.${i + 1}`)));
-      return parts.includes(null) ? null : parts.join('');
+      if (parts.includes(null)) return null;
+      const value = parts.join('');
+      return sum === undefined || sum === checksum(value) ? value : null;
     },
     async setItem(key, value) {
       const old = chunkCount(await store.getItemAsync(check(key)));
@@ -53,7 +63,7 @@ export function secureStorage(store: SecureStoreLike, opts: { maxValueBytes?: nu
         if (chunks.length > MAX_CHUNKS) throw new RangeError('Value too large for secure storage');
         for (const [i, chunk] of chunks.entries()) await store.setItemAsync(`${key}.${i + 1}`, chunk);
       }
-      await store.setItemAsync(key, chunks.length ? HEADER + chunks.length : value);
+      await store.setItemAsync(key, chunks.length ? `${HEADER}${chunks.length}:${checksum(value)}` : value);
       await dropChunks(key, chunks.length + 1, old);
     },
     async removeItem(key) {
