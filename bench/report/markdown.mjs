@@ -70,7 +70,7 @@ export function renderMarkdown(results, labels) {
     results.bodies.map((r) => [r.mode === 'visible' ? 'visible' : 'server-side', label(r), n(r.failures), n(r.wrongEchoes), n(r.receivedOnce), n(r.receivedTwice), n(r.receivedMore), n(r.receivedNever), n(r.refreshCalls), n(r.unauthorized)])));
   if (results.overhead) {
     const o = config.overhead;
-    out.push('', '## Overhead', '', `A valid token, ${n(o.total)} GETs per client at concurrency ${o.concurrency}, in ${o.rounds} interleaved rounds (plus one warm-up round) with a rotating order. Ratios are the median over rounds of the client's time ÷ raw ky's time in the same round; CPU is the client process' own CPU time (the server runs elsewhere).`, '');
+    out.push('', '## Overhead', '', `A valid token, ${n(o.total)} GETs per client at concurrency ${o.concurrency}, in ${o.rounds} interleaved rounds (plus one warm-up round) with a rotating order. Ratios are the median over rounds of the client's time ÷ raw ky's time in the same round; CPU is the client process' own CPU time (the server runs elsewhere). Client and server share the machine's cores, so this ratio moves from run to run on a small machine (on the 2-core machine that produced this page, repeated runs ranged from 0.87× to 1.19×): compare clients within one run, and re-run before drawing conclusions from a single figure.`, '');
     out.push(table(['client', 'median round (ms)', 'requests/s', 'wall ÷ raw ky', 'client CPU ÷ raw ky', 'failures'],
       results.overhead.rows.map((r) => [label(r), n(r.medianRoundMs), n(r.requestsPerSecond), `${r.wallRatio.toFixed(3)}×`, `${r.cpuRatio.toFixed(3)}×`, n(r.failures)])));
   }
