@@ -185,4 +185,8 @@ describe('splitStorage', () => {
     expect(typeof split.subscribe).toBe('function');
     expect(splitStorage(memoryStorage()).subscribe).toBeUndefined();
   });
+
+  it.each([0, 5, 31, 1.5, Number.NaN])('refuses maxValueBytes %s (a chunk could not hold a character: the split would never progress)', (maxValueBytes) => {
+    expect(() => secureStorage(fakeSecureStore(), { maxValueBytes })).toThrow(RangeError);
+  });
 });

@@ -26,10 +26,12 @@ const checksum = (value: string): string => {
 
 /**
  * Secure store adapter. A value longer than `maxValueBytes` (UTF-8, default 2048: expo-secure-store's
- * limit) is split into `${key}.1..n` with the header `chunks:n` under `${key}`.
+ * limit; at least 32) is split into `${key}.1..n` with the header `chunks:n:<checksum>` under `${key}`.
  */
 export function secureStorage(store: SecureStoreLike, opts: { maxValueBytes?: number } = {}): StorageAdapter {
   const max = opts.maxValueBytes ?? 2048;
+  // A chunk must hold at least one character of any width (4 bytes, plus room for a surrogate pair split) and the header.
+  if (!Number.isSafeInteger(max) || max < 32) throw new RangeError('`maxValueBytes` must be an integer of at least 32.');
   const check = (key: string): string => {
     if (!SAFE_KEY.test(key)) throw new TypeError(`Invalid secure storage key "${key}"`);
     return key;
