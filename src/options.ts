@@ -61,7 +61,7 @@ export interface AuthClientOptions {
   storage?: StorageAdapter;
   /** @default 'tokenflight.session' */
   storageKey?: string;
-  /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage), and in cookie mode */
+  /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage), and in a browser's cookie mode */
   lock?: LockManager | false;
   /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is shared with other tabs */
   channel?: SyncChannel | false;
@@ -108,6 +108,9 @@ const validHeaders = (headers: Readonly<Record<string, string>> | undefined): Re
   }
   return { ...headers };
 };
+
+/** A page of a browser (tabs share its cookie jar), not Node, a worker or React Native. */
+const inBrowser = (): boolean => typeof (globalThis as { document?: unknown }).document === 'object';
 
 const positive = (value: number | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback;
@@ -165,8 +168,9 @@ export function normalizeOptions(options: AuthClientOptions) {
     deviceInfo: options.deviceInfo === false ? null : (options.deviceInfo ?? defaultDeviceInfo()),
     storage: options.storage ?? memoryStorage(),
     storageKey,
-    // In cookie mode every tab presents the one cookie the browser holds, whatever the storage: the lock keeps them from presenting it at once.
-    lock: options.lock === false ? null : (options.lock ?? (shared || options.cookie === true ? webLocks(undefined, clock) : null)),
+    // In a browser's cookie mode every tab presents the one cookie the browser holds, whatever the storage: the
+    // lock keeps them from presenting it at once. (Elsewhere each client has its own cookie jar.)
+    lock: options.lock === false ? null : (options.lock ?? (shared || (options.cookie === true && inBrowser()) ? webLocks(undefined, clock) : null)),
     channel: options.channel === false ? null : (options.channel ?? (shared ? broadcastChannel(`tokenflight:${storageKey}`) : null)),
     lockTimeout: positive(options.lockTimeout, 10_000, 'lockTimeout'),
     fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),

@@ -121,6 +121,7 @@ describe('cookie mode across tabs', () => {
     const server = env.server({ cookieMode: true, accessTokenTtl: 3600, rotation: 'strict' });
     // Two tabs of one browser: one cookie jar, one navigator.locks, each its own memory storage.
     vi.stubGlobal('navigator', { locks: fakeNavigatorLocks() });
+    vi.stubGlobal('document', {});
     const jar = cookieJar();
     const tab = () => env.client({ cookie: true, fetch: jar.fetch, storage: memoryStorage(), channel: false, autoRefresh: false });
     const [a, b] = [tab(), tab()];
@@ -132,5 +133,17 @@ describe('cookie mode across tabs', () => {
     const [ra, rb] = await Promise.all([a.http.get('api/me').json(), b.http.get('api/me').json()]);
     expect([ra, rb]).toMatchObject([{ username: 'ada' }, { username: 'ada' }]);
     expect(server.counters).toMatchObject({ refreshCalls: 2, reuseDetections: 0 });
+  });
+
+  it('outside a browser (each client its own cookie jar) cookie mode takes no lock by default', async () => {
+    const server = env.server({ cookieMode: true, accessTokenTtl: 3600, rotation: 'strict' });
+    const requests: string[] = [];
+    vi.stubGlobal('navigator', { locks: { request: (name: string) => (requests.push(name), new Promise(() => undefined)) } });
+    const { auth } = cookieClient({ lock: undefined as never });
+    vi.unstubAllGlobals();
+    await signIn(auth);
+    server.expireAccessTokens();
+    await expect(auth.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
+    expect(requests).toEqual([]);
   });
 });
