@@ -6,7 +6,7 @@ import type { TokenSet } from '../session/token-set';
 /** What the hooks need from the session: its token for a request, and the token to replay with after a 401. */
 export interface TokenSource {
   usable(signal?: AbortSignal | null): Promise<TokenSet | null>;
-  afterUnauthorized(generation: number, signal?: AbortSignal | null): Promise<TokenSet | null>;
+  afterUnauthorized(sent: TokenSet, signal?: AbortSignal | null): Promise<TokenSet | null>;
   rejectedAfterRefresh(generation: number): void;
 }
 
@@ -60,7 +60,7 @@ export function createAuthHooks(config: AuthHookConfig): { init: InitHook; befor
       }
       let next: TokenSet | null;
       try {
-        next = await config.session.afterUnauthorized(tokens.generation, request.signal);
+        next = await config.session.afterUnauthorized(tokens, request.signal);
       } catch (error) {
         release();
         void response.body?.cancel().catch(() => undefined);

@@ -46,8 +46,9 @@ export function createCoordinator(options: CoordinatorOptions) {
   let reactiveGeneration = 0;
   /** What started the current epoch. */
   let epochError: unknown = null;
-  /** How the last session ended: a 401 for one of its tokens that arrives afterwards gets the same error. */
-  let ended: { generation: number; error: SessionEndedError } | null = null;
+  /** The epoch each committed token set belongs to, and why the recent epochs started: a 401 for a token of an ended session gets the error that ended it, never a replay with another session's token. */
+  const epochOf = new WeakMap<TokenSet, number>();
+  const epochCause = new Map<number, SessionEndedError>();
 
   const now = () => clock.now();
   /**
@@ -79,6 +80,8 @@ export function createCoordinator(options: CoordinatorOptions) {
   function newEpoch(error: unknown): void {
     epoch++;
     epochError = error;
+    if (error instanceof SessionEndedError) epochCause.set(epoch, error);
+    for (const old of epochCause.keys()) if (old <= epoch - 16) epochCause.delete(old);
     refresher.reset();
     waiters.rejectAll(error);
   }
@@ -94,6 +97,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     const wasSignedIn = tokens !== null;
     if (!wasSignedIn) startGeneration = next.generation;
     tokens = next;
+    epochOf.set(next, epoch);
     if (source === 'kept') return disposed ? undefined : options.onCommitted(next, broadcast ? 'session' : 'none');
     refresher.succeeded();
     if (disposed) return;
@@ -111,7 +115,6 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** Ends the current session once; later calls are no-ops. */
   function end(reason: EndReason, origin: EventOrigin, error: unknown = new SessionEndedError(reason)): boolean {
     if (tokens === null) return false;
-    if (error instanceof SessionEndedError) ended = { generation: tokens.generation, error };
     tokens = null;
     newEpoch(error);
     if (!disposed) {
@@ -228,15 +231,16 @@ export function createCoordinator(options: CoordinatorOptions) {
       }
     },
 
-    /** After a 401 sent with `generation`: the newer token (no refresh if one already exists), or `null` when signed out. */
-    async afterUnauthorized(generation: number, signal?: AbortSignal | null): Promise<TokenSet | null> {
+    /** After a 401 for `sent`: the newer token of the same session (no refresh if one already exists), `null` when signed out; an ended session's error. */
+    async afterUnauthorized(sent: TokenSet, signal?: AbortSignal | null): Promise<TokenSet | null> {
       if (disposed) throw new DisposedError();
+      // The session this request's token belonged to ended while it was on the way (a logout, a new
+      // login): it gets the error that ended it, never a replay with another session's token.
+      const sentEpoch = epochOf.get(sent);
+      if (sentEpoch !== undefined && sentEpoch !== epoch) throw epochCause.get(sentEpoch + 1) ?? new SessionEndedError('logout');
       const t = tokens;
-      // The session this request's token belonged to ended while it was on the way.
-      if (t === null) {
-        if (ended !== null && generation <= ended.generation) throw ended.error;
-        return null;
-      }
+      if (t === null) return null;
+      const generation = sent.generation;
       const { inflight, retryAt, lastError } = refresher;
       if (t.generation > generation && t.accessToken !== null && inflight === null) return t;
       // The server refused this very token right after it was issued: another refresh would not help.

@@ -70,6 +70,29 @@ describe('logout', () => {
   });
 });
 
+describe('a request that outlives its session', () => {
+  it('its 401 after a logout and a new login gets the logout error: never a replay with the new session\'s token', async () => {
+    const server = env.server({ accessTokenTtl: 600 });
+    const auth = env.client({ autoRefresh: false });
+    await signIn(auth);
+    const first = server.counters.loginCalls;
+    const slow = hold(server, env.msw, '/api/me', 'get');
+    const request = auth.http.get('api/me').json().then(() => 'ok', (error: unknown) => error);
+    await slow.entered;
+    server.expireAccessTokens(); // the old session's token is refused when the request is answered
+    await auth.logout();
+    await signIn(auth); // a new session (a new user could sign in here just as well)
+    expect(server.counters.loginCalls).toBe(first + 1);
+    server.resetCounters();
+    slow.release();
+    const outcome = await request;
+    expect(isSessionEndedError(outcome) && outcome.reason).toBe('logout');
+    // Only the held request itself reached the API: it was not replayed, least of all with the new session's token.
+    expect(server.counters.resourceRequests).toBe(1);
+    expect(server.counters.refreshCalls).toBe(0);
+  });
+});
+
 describe('after dispose', () => {
   it('logout() rejects with DisposedError and touches nothing', async () => {
     const server = env.server();
