@@ -525,9 +525,9 @@ describe('listen()', () => {
     await closed;
     expect(performance.now() - startedClose).toBeLessThan(1_000);
     // The port is free again.
-    const probe = createNetServer();
-    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(entry.port, '127.0.0.1', () => resolve()));
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const taker = createNetServer();
+    await new Promise<void>((resolve, reject) => taker.once('error', reject).listen(entry.port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => taker.close(() => resolve()));
   });
 
   it('two servers in one process never share state', async () => {

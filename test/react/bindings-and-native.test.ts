@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-// Review tests: React bindings under StrictMode / client swaps / pending work, the React Native
+// React bindings under StrictMode / client swaps / pending work, the React Native
 // lifecycle (AppState, NetInfo) through createNativeAuthClient, and the RN storage adapters.
 import { StrictMode, useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -48,7 +48,7 @@ function Status() {
   return h('p', null, `${s.status}|g${s.generation}`);
 }
 
-describe('React bindings (review)', () => {
+describe('React bindings', () => {
   it('useAuthEvent under StrictMode: one live listener, no resubscribe on re-render with a new inline callback, none after unmount', async () => {
     env.server();
     const auth = env.client();
@@ -203,7 +203,7 @@ function nativeClient(dev: ReturnType<typeof device>, storage?: native.StorageAd
   return auth;
 }
 
-describe('React Native lifecycle (review)', () => {
+describe('React Native lifecycle', () => {
   it('a resume before the token is due re-checks without refreshing, however often AppState flips', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     const server = env.server({ accessTokenTtl: 600 });
@@ -287,7 +287,7 @@ const blob = (generation: number, refreshToken: string, accessToken: string | nu
   scope: null,
 });
 
-describe('RN storage adapters (review)', () => {
+describe('React Native storage adapters', () => {
   it('secureStorage: every stored value fits the byte limit at and around it, ASCII or not, and round-trips', async () => {
     const { store, data } = secureStore(64);
     const adapter = native.secureStorage(store, { maxValueBytes: 64 });
