@@ -44,8 +44,6 @@ export function createCoordinator(options: CoordinatorOptions) {
   let disposed = false;
   let rejected: { generation: number; at: number } | null = null;
   let reactiveGeneration = 0;
-  /** What started the current epoch. */
-  let epochError: unknown = null;
   /** The epoch each committed token set belongs to, and why the recent epochs started: a 401 for a token of an ended session gets the error that ended it, never a replay with another session's token. */
   const epochOf = new WeakMap<TokenSet, number>();
   const epochCause = new Map<number, SessionEndedError>();
@@ -79,7 +77,6 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** Starts a new epoch: waiters of the old session get `error`, its refresh can no longer commit. */
   function newEpoch(error: unknown): void {
     epoch++;
-    epochError = error;
     if (error instanceof SessionEndedError) epochCause.set(epoch, error);
     for (const old of epochCause.keys()) if (old <= epoch - 16) epochCause.delete(old);
     refresher.reset();
@@ -131,7 +128,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     void endpoint.revoke(next.refreshToken);
     if (disposed) throw new DisposedError();
     // Why the session it was meant for is gone: a logout, another login (here or in another tab)...
-    throw new SessionEndedError(epochError instanceof SessionEndedError ? epochError.reason : 'logout');
+    throw new SessionEndedError(epochCause.get(epoch)?.reason ?? 'logout');
   }
 
   const core: SessionCore & SyncCore = {

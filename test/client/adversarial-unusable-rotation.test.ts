@@ -1,22 +1,8 @@
-import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { isRefreshError, memoryStorage } from '../../src';
-import { jump, record, setup, signIn } from './support';
+import { jump, poisonNextRefresh, record, setup, signIn } from './support';
 
 const env = setup();
-
-/** Answers the next refresh with the server's real (rotated) refresh token but an unusable rest of the body. */
-function poisonNextRefresh(server: ReturnType<typeof env.server>, edit: (body: Record<string, unknown>) => Record<string, unknown>) {
-  let poison = true;
-  env.msw.use(
-    http.post(`${server.origin}/auth/refresh`, async ({ request }) => {
-      const response = await server.handle(request);
-      if (!poison) return response;
-      poison = false;
-      return HttpResponse.json(edit((await response.json()) as Record<string, unknown>));
-    }),
-  );
-}
 
 describe('a refresh answer that rotated the refresh token but is otherwise unusable (strict rotation)', () => {
   it.each([
@@ -30,7 +16,7 @@ describe('a refresh answer that rotated the refresh token but is otherwise unusa
     await signIn(auth);
     const log = record(auth);
     jump(61_000);
-    poisonNextRefresh(server, edit);
+    poisonNextRefresh(server, env.msw, edit);
     const error = await auth.refresh().catch((e: unknown) => e);
     expect(isRefreshError(error)).toBe(true);
     expect(log.of('session:end')).toHaveLength(0);
@@ -54,7 +40,7 @@ describe('a refresh answer that rotated the refresh token but is otherwise unusa
     const server = env.server({ accessTokenTtl: 600, rotation: 'strict' });
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
-    poisonNextRefresh(server, (body) => ({ ...body, tokenType: 'DPoP' }));
+    poisonNextRefresh(server, env.msw, (body) => ({ ...body, tokenType: 'DPoP' }));
     await expect(auth.refresh()).rejects.toSatisfy(isRefreshError);
     await expect(auth.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
     expect(server.counters.unauthorized).toBe(0);

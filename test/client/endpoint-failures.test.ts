@@ -9,7 +9,7 @@ import {
   type AuthClient,
 } from '../../src';
 import { leeway, type AuthServer } from '../../src/testing';
-import { flush, hold, jump, record, setup, signIn } from './support';
+import { flush, hold, jump, poisonNextRefresh, record, setup, signIn } from './support';
 
 const env = setup();
 
@@ -417,16 +417,7 @@ describe('server-side expiry and a server that keeps rejecting', () => {
     const auth = client({ autoRefresh: false });
     await signIn(auth);
     jump(545_000); // inside the 60 s margin, 55 s before expiry
-    let poison = true;
-    env.msw.use(
-      http.post(`${server.origin}/auth/refresh`, async ({ request }) => {
-        const response = await server.handle(request);
-        if (!poison) return response;
-        poison = false;
-        const body = (await response.json()) as Record<string, unknown>;
-        return HttpResponse.json({ ...body, accessToken: undefined });
-      }),
-    );
+    poisonNextRefresh(server, env.msw, (body) => ({ ...body, accessToken: undefined }));
     await expect(until(auth.http.get('api/me').json())).resolves.toMatchObject({ username: 'ada' });
     expect(server.counters.unauthorized).toBe(0);
     expect(server.counters.reuseDetections).toBe(0);

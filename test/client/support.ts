@@ -1,7 +1,7 @@
-import { http } from 'msw';
+import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
-import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEventName, type AuthEvents } from '../../src';
+import { createAuthClient, manualLifecycle, type AuthClient, type AuthClientOptions, type AuthEventName, type AuthEvents, type LifecycleSignal, type LifecycleSource } from '../../src';
 import { createAuthServer, type AuthServer, type AuthServerOptions } from '../../src/testing';
 
 export const API = 'http://auth.test/';
@@ -98,4 +98,41 @@ export function hold(server: AuthServer, msw: ReturnType<typeof setupServer>, pa
     }),
   );
   return { entered: arrived, release, done };
+}
+
+/** Answers the next refresh with the server's real (rotated) refresh token but an unusable rest of the body. */
+export function poisonNextRefresh(server: AuthServer, msw: ReturnType<typeof setupServer>, edit: (body: Record<string, unknown>) => Record<string, unknown>): void {
+  let poison = true;
+  msw.use(
+    http.post(`${server.origin}/auth/refresh`, async ({ request }) => {
+      const response = await server.handle(request);
+      if (!poison) return response;
+      poison = false;
+      return HttpResponse.json(edit((await response.json()) as Record<string, unknown>));
+    }),
+  );
+}
+
+/** A manual lifecycle that counts its live subscriptions. */
+export function countingLifecycle(): LifecycleSource & { readonly listeners: number; emit(signal: LifecycleSignal): void } {
+  const inner = manualLifecycle();
+  let listeners = 0;
+  return {
+    isVisible: inner.isVisible,
+    isOnline: inner.isOnline,
+    emit: inner.emit,
+    get listeners() {
+      return listeners;
+    },
+    subscribe(fn) {
+      listeners++;
+      const stop = inner.subscribe(fn);
+      let stopped = false;
+      return () => {
+        if (!stopped) listeners--;
+        stopped = true;
+        stop();
+      };
+    },
+  };
 }

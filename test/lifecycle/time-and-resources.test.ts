@@ -8,14 +8,12 @@ import {
   memoryStorage,
   systemClock,
   type Clock,
-  type LifecycleSignal,
-  type LifecycleSource,
   type LockManager,
   type StorageAdapter,
   type SyncChannel,
 } from '../../src';
 import type { TimerHandle } from '../../src/lifecycle';
-import { advance, flush, jump, record, setup, signIn } from '../client/support';
+import { advance, countingLifecycle, flush, jump, record, setup, signIn } from '../client/support';
 
 const env = setup();
 const MIN = 60_000;
@@ -95,30 +93,6 @@ describe('the device clock goes backwards, healthy server', () => {
     expect(clock.live).toBe(1);
   });
 });
-
-/** A manual lifecycle that counts its live subscriptions. */
-function countingLifecycle(): LifecycleSource & { readonly listeners: number; emit(signal: LifecycleSignal): void } {
-  const inner = manualLifecycle();
-  let listeners = 0;
-  return {
-    isVisible: inner.isVisible,
-    isOnline: inner.isOnline,
-    emit: inner.emit,
-    get listeners() {
-      return listeners;
-    },
-    subscribe(fn) {
-      listeners++;
-      const stop = inner.subscribe(fn);
-      let stopped = false;
-      return () => {
-        if (!stopped) listeners--;
-        stopped = true;
-        stop();
-      };
-    },
-  };
-}
 
 describe('online/offline flapping', () => {
   it('1000 flaps with a healthy server and a fresh token: no refresh, one timer, one listener', async () => {

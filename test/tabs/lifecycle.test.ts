@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DisposedError, localChannelHub, localLock, manualLifecycle, memoryStorage, webStorage, type LifecycleSignal, type LifecycleSource } from '../../src';
-import { advance, jump, record, setup, signIn } from '../client/support';
+import { DisposedError, localChannelHub, localLock, manualLifecycle, memoryStorage, webStorage } from '../../src';
+import { advance, countingLifecycle, jump, record, setup, signIn } from '../client/support';
 import { KEY } from '../storage-client/support';
 import { fakeOrigin } from './fake-window';
 import { nextEvent, trackedFetch } from './support';
@@ -126,28 +126,6 @@ describe('offline', () => {
     expect(log.of('session:refresh')).toHaveLength(1);
   });
 });
-
-/** A lifecycle that counts its live subscriptions. */
-function countingLifecycle(): LifecycleSource & { readonly listeners: number; emit(signal: LifecycleSignal): void } {
-  const inner = manualLifecycle();
-  let listeners = 0;
-  return {
-    isVisible: inner.isVisible,
-    isOnline: inner.isOnline,
-    emit: inner.emit,
-    get listeners() {
-      return listeners;
-    },
-    subscribe(fn) {
-      listeners++;
-      const stop = inner.subscribe(fn);
-      return () => {
-        listeners--;
-        stop();
-      };
-    },
-  };
-}
 
 describe('dispose()', () => {
   it('releases the timer, lifecycle and storage listeners and the channel', async () => {
