@@ -82,18 +82,22 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     refreshKey: o.refreshKey,
     scope: o.scope ?? null,
     refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
-    onCommitted(tokens, kind) {
-      scheduler?.reschedule();
-      if (kind !== 'none' && o.channel !== null) o.channel.post({ type: kind, generation: Math.max(1, tokens?.generation ?? coordinator.snapshot.generation), from: instanceId });
-    },
+    schedule: () => scheduler?.reschedule(),
+    broadcast: (message) => o.channel?.post({ ...message, from: instanceId }),
   });
   scheduler = createScheduler({ coordinator, clock: o.clock, lifecycle: o.lifecycle, enabled: o.autoRefresh });
 
   const unsubscribers: Array<() => void> = [
-    persistence.subscribe(() => void coordinator.syncFromStorage()),
+    persistence.subscribe(() => {
+      coordinator.foreignChange();
+      void coordinator.syncFromStorage();
+    }),
     o.channel?.subscribe((message) => {
       if (message.from === instanceId) return;
-      if (message.type === 'logout') void coordinator.remoteLogout(message.generation);
+      coordinator.foreignChange();
+      coordinator.sawGeneration(message.generation);
+      if (message.type === 'logout') void coordinator.remoteLogout({ sid: message.sid ?? null, at: message.at ?? null, generation: message.generation });
+      else if (message.type === 'backoff') coordinator.remoteBackoff(message.sid, message.until);
       else void coordinator.syncFromStorage();
     }) ?? (() => undefined),
   ];

@@ -8,6 +8,8 @@ export interface TokenSource {
   usable(signal?: AbortSignal | null): Promise<TokenSet | null>;
   afterUnauthorized(sent: TokenSet, signal?: AbortSignal | null): Promise<TokenSet | null>;
   rejectedAfterRefresh(generation: number): void;
+  /** Throws the error that ended `tokens`' session when it ended here (checked right before each send). */
+  assertCurrent(tokens: TokenSet): void;
 }
 
 export interface AuthHookConfig {
@@ -49,6 +51,8 @@ export function createAuthHooks(config: AuthHookConfig): { init: InitHook; befor
       if (!config.isTrusted(request.url) || request.headers.has('authorization')) return inner(request, requestInit);
       const tokens = await config.session.usable(request.signal);
       if (tokens === null || tokens.accessToken === null) return inner(request, requestInit);
+      // The session may have ended between the lookup and now: a request never carries an ended session's token.
+      config.session.assertCurrent(tokens);
       const spare = replayed || streamBody ? null : request.body === null ? request : request.clone();
       const response = await inner(withBearer(request, tokens.accessToken), requestInit);
       // The copy kept for a replay is a tee of the body: release it as soon as it cannot be needed.
@@ -77,6 +81,7 @@ export function createAuthHooks(config: AuthHookConfig): { init: InitHook; befor
       replayed = true;
       if (!config.isTrusted(spare.url)) return response;
       void response.body?.cancel().catch(() => undefined);
+      config.session.assertCurrent(next);
       const replay = await inner(withBearer(spare, next.accessToken), requestInit);
       if (config.shouldRefresh(replay)) config.session.rejectedAfterRefresh(next.generation);
       return replay;

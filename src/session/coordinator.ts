@@ -2,12 +2,13 @@ import { DisposedError, LoginError, RefreshError, SessionEndedError } from '../e
 import type { EndReason } from '../errors';
 import { isEndpointFailure } from '../endpoint/failure';
 import type { AuthEvents, EventOrigin } from '../events';
+import type { OutgoingMessage } from '../sync/messages';
 import { createWaiters } from './guard';
 import type { Persistence } from './persistence';
 import { createRefresher, type RefresherOptions, type SessionCore } from './refresher';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
-import { loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
+import { derivedSessionId, loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
@@ -17,11 +18,14 @@ export interface CoordinatorOptions extends RefresherOptions {
   refreshKey: string | null;
   /** Cookie mode or a custom refresh: a session without a refresh token can still be refreshed. */
   refreshesWithoutToken?: boolean;
-  /** Called after every committed or ended session (timers, broadcast). */
-  onCommitted: (tokens: TokenSet | null, kind: 'session' | 'logout' | 'none') => void;
+  /** Re-arms the background timer (after every change of session or backoff). */
+  schedule: () => void;
+  /** Tells the other tabs and instances sharing the store. */
+  broadcast: (message: OutgoingMessage) => void;
 }
 
 type Change = AuthEvents['session:change']['cause'];
+type StartSource = AuthEvents['session:start']['source'];
 
 /** How long a token the server refused right after a refresh is not refreshed again on a 401. */
 const REJECTED_COOLDOWN_MS = 10_000;
@@ -29,7 +33,8 @@ const REJECTED_COOLDOWN_MS = 10_000;
 /**
  * Owns the session state machine and the ONE in-flight refresh of a client. The proactive timer,
  * 401s, `refresh()`, resume and other tabs all go through `refresh()`; every token set carries a
- * generation and every session an epoch, so nothing from an older session can land in a newer one.
+ * generation and a session id, and every session an epoch, so nothing from an older session can
+ * land in a newer one.
  */
 export function createCoordinator(options: CoordinatorOptions) {
   const { endpoint, persistence, emitter, clock } = options;
@@ -38,12 +43,25 @@ export function createCoordinator(options: CoordinatorOptions) {
   let snapshot: SessionSnapshot = LOADING;
   let epoch = 0;
   let persisted = false;
-  /** Generation at which the current session started (login, storage, adoption): remote logouts older than it do not apply. */
+  /** Generation at which the current session started here, when, and how. */
   let startGeneration = 0;
+  let startedAt = 0;
+  let startSource: StartSource | 'local' = 'storage';
+  /** The highest generation seen in the store or a broadcast: a new session is numbered above it. */
+  let seenGeneration = 0;
+  /** Bumped by every `login()` and `logout()`: a login is refused only by a newer one, a logout or dispose. */
+  let intent = 0;
+  let intentCause: 'logout' | 'superseded' = 'superseded';
+  /** A login is writing its session: storage changes meanwhile are its own, or settled after it. */
+  let starting = 0;
   let hydrated = false;
   let disposed = false;
+  /** The token set a server refused (401) whose refresh has not succeeded yet: never sent again. */
+  let refused: TokenSet | null = null;
   let rejected: { generation: number; at: number } | null = null;
   let reactiveGeneration = 0;
+  /** The session that ended last here (a logout names it to the other tabs). */
+  let lastEnded: TokenSet | null = null;
   /** The epoch each committed token set belongs to, and why the recent epochs started: a 401 for a token of an ended session gets the error that ended it, never a replay with another session's token. */
   const epochOf = new WeakMap<TokenSet, number>();
   const epochCause = new Map<number, SessionEndedError>();
@@ -59,7 +77,8 @@ export function createCoordinator(options: CoordinatorOptions) {
     const at = dueAt(t);
     return at !== null && now() >= at;
   };
-  const isExpired = (t: TokenSet) => t.accessToken === null || (t.expiresAt !== null && now() >= t.expiresAt);
+  /** Not to be sent: expired, or refused by the server. */
+  const isDead = (t: TokenSet) => t === refused || t.accessToken === null || (t.expiresAt !== null && now() >= t.expiresAt);
 
   function publish(cause: Change, refreshing = refresher.inflight !== null): void {
     const t = tokens;
@@ -83,19 +102,39 @@ export function createCoordinator(options: CoordinatorOptions) {
     waiters.rejectAll(error);
   }
 
+  /**
+   * The store is empty because this client's own write failed (it removed the key), and no other
+   * context has touched the store since: only then may this session write into an empty store.
+   */
+  let ownsEmptyStore = false;
+
   /** A write failed: the store no longer holds this session (its key was removed); it goes on in memory. */
   function writeFailed(): void {
     persisted = false;
+    ownsEmptyStore = true;
     if (!disposed) emitter.emit('session:error', { operation: 'storage-write', code: 'storage', message: 'Could not persist the session; it continues in memory.' });
   }
 
+  /** Timers and broadcast: `session` (the store changed: re-read it), `logout` (sign out everywhere). */
+  function onCommitted(next: TokenSet | null, kind: 'session' | 'logout' | 'none'): void {
+    if (disposed) return;
+    options.schedule();
+    if (kind === 'session') options.broadcast({ type: 'session', generation: Math.max(1, next?.generation ?? core.generation), sid: next?.sessionId ?? lastEnded?.sessionId ?? null });
+    else if (kind === 'logout') options.broadcast({ type: 'logout', generation: Math.max(1, core.generation), sid: lastEnded?.sessionId ?? null, at: now() });
+  }
+
   /** Commits a token set; `source` says which event it is. */
-  function commit(next: TokenSet, source: 'login' | 'storage' | 'refresh-key' | 'remote' | 'kept' | EventOrigin, broadcast: boolean): void {
+  function commit(next: TokenSet, source: StartSource | 'kept' | EventOrigin, broadcast: boolean): void {
     const wasSignedIn = tokens !== null;
-    if (!wasSignedIn) startGeneration = next.generation;
+    if (!wasSignedIn) {
+      startGeneration = next.generation;
+      startedAt = now();
+      startSource = source === 'kept' ? 'local' : source;
+    }
+    seenGeneration = Math.max(seenGeneration, next.generation);
     tokens = next;
     epochOf.set(next, epoch);
-    if (source === 'kept') return disposed ? undefined : options.onCommitted(next, broadcast ? 'session' : 'none');
+    if (source === 'kept') return onCommitted(next, broadcast ? 'session' : 'none');
     refresher.succeeded();
     if (disposed) return;
     if (wasSignedIn && (source === 'local' || source === 'remote')) {
@@ -106,29 +145,33 @@ export function createCoordinator(options: CoordinatorOptions) {
       emitter.emit('session:start', { generation: next.generation, expiresAt: next.expiresAt, source: start });
       publish('session:start', false);
     }
-    options.onCommitted(next, broadcast ? 'session' : 'none');
+    onCommitted(next, broadcast ? 'session' : 'none');
   }
 
   /** Ends the current session once; later calls are no-ops. */
   function end(reason: EndReason, origin: EventOrigin, error: unknown = new SessionEndedError(reason)): boolean {
     if (tokens === null) return false;
+    lastEnded = tokens;
     tokens = null;
+    ownsEmptyStore = false;
     newEpoch(error);
     if (!disposed) {
       emitter.emit('session:end', { reason, origin });
       publish('session:end', false);
       // A signed-out client holds no timer (a remote logout ends it here, not through a local commit).
-      options.onCommitted(null, 'none');
+      onCommitted(null, 'none');
     }
     return true;
   }
 
-  /** A login answer that must not land (a logout came first): what it minted is revoked. */
+  /** A login answer that must not land (a logout, a newer login or dispose came after it began): what it minted is revoked. */
   function discard(next: TokenSet): never {
     void endpoint.revoke(next.refreshToken);
-    if (disposed) throw new DisposedError();
-    // Why the session it was meant for is gone: a logout, another login (here or in another tab)...
-    throw new SessionEndedError(epochCause.get(epoch)?.reason ?? 'logout');
+    const reason = disposed ? 'disposed' : intentCause;
+    throw new LoginError(
+      reason === 'disposed' ? 'The client was disposed while signing in.' : reason === 'logout' ? 'A logout came after this login began.' : 'A newer login replaced this one.',
+      { reason },
+    );
   }
 
   const core: SessionCore & SyncCore = {
@@ -139,7 +182,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       return epoch;
     },
     get generation() {
-      return Math.max(tokens?.generation ?? 0, snapshot.generation);
+      return Math.max(tokens?.generation ?? 0, snapshot.generation, seenGeneration);
     },
     get disposed() {
       return disposed;
@@ -153,16 +196,39 @@ export function createCoordinator(options: CoordinatorOptions) {
     get startGeneration() {
       return startGeneration;
     },
+    get startedAt() {
+      return startedAt;
+    },
     get refreshing() {
       return refresher.inflight !== null;
     },
+    get starting() {
+      return starting > 0;
+    },
     beginEpoch: () => newEpoch(new SessionEndedError('replaced')),
+    sawGeneration(generation) {
+      seenGeneration = Math.max(seenGeneration, generation);
+    },
+    replacedBy(other) {
+      const old = tokens;
+      // Nobody else knows a session that never reached the store: its grant would outlive it.
+      if (old !== null && !persisted && old.refreshToken !== null) void endpoint.revoke(old.refreshToken);
+      if (old !== null) end('replaced', 'remote');
+      else newEpoch(new SessionEndedError('replaced'));
+      persisted = true;
+      commit(other, 'remote', false);
+    },
+    announceBackoff(until) {
+      const t = tokens;
+      if (t !== null) options.broadcast({ type: 'backoff', generation: Math.max(1, t.generation), sid: t.sessionId, until });
+    },
+    mayClaimEmpty: () => !persisted && (ownsEmptyStore || startSource === 'refresh-key'),
     isDue,
     commit,
     end,
     publish,
     writeFailed,
-    onCommitted: options.onCommitted,
+    onCommitted,
   };
   const refresher = createRefresher(core, options);
   const refresh = refresher.refresh;
@@ -184,8 +250,8 @@ export function createCoordinator(options: CoordinatorOptions) {
       persisted = true;
       commit(loaded.tokens, 'storage', false);
     } else if (options.refreshKey !== null) {
-      const key: TokenSet = { accessToken: null, refreshToken: options.refreshKey, expiresAt: null, receivedAt: now(), scope: null, claims: null, generation: 1 };
-      commit(key, 'refresh-key', false);
+      const key = options.refreshKey;
+      commit({ accessToken: null, refreshToken: key, expiresAt: null, receivedAt: now(), scope: null, claims: null, generation: 1, sessionId: derivedSessionId('key', key) }, 'refresh-key', false);
     } else {
       if (loaded.kind === 'invalid') emitter.emit('session:end', { reason: 'invalid-storage', origin: 'local' });
       publish(loaded.kind === 'invalid' ? 'session:end' : 'session:loaded', false);
@@ -194,6 +260,34 @@ export function createCoordinator(options: CoordinatorOptions) {
   void hydrate().finally(readyResolve);
 
   const waitReady = (signal?: AbortSignal | null) => (hydrated ? undefined : waiters.wait(ready, signal));
+
+  /** Starts a new session from `next` (a login answer): ends the previous one as replaced, stores, commits. */
+  async function begin(next: TokenSet, mine: number, source: StartSource): Promise<SessionSnapshot> {
+    const stillMine = () => intent === mine && !disposed;
+    if (!stillMine()) return discard(next);
+    starting++;
+    try {
+      const previous = tokens;
+      if (previous === null) newEpoch(new SessionEndedError('replaced'));
+      else {
+        end('replaced', 'local');
+        if (previous.refreshToken !== null) void endpoint.revoke(previous.refreshToken);
+      }
+      const at = epoch;
+      try {
+        persisted = (await persistence.save(next, () => at === epoch && stillMine())).kind === 'saved';
+      } catch {
+        writeFailed();
+      }
+      if (at !== epoch || !stillMine()) return discard(next);
+      commit(next, source, true);
+    } finally {
+      starting--;
+    }
+    // Another tab's login may have written meanwhile: the store says which one is newest.
+    void sync.syncFromStorage();
+    return snapshot;
+  }
 
   return {
     ready,
@@ -211,11 +305,13 @@ export function createCoordinator(options: CoordinatorOptions) {
       await waitReady(signal);
       const t = tokens;
       if (t === null) return null;
-      const { inflight, retryAt } = refresher;
-      if (inflight === null && !isDue(t)) return t;
-      if (inflight === null && retryAt !== null && now() < retryAt) {
-        if (!isExpired(t)) return t;
-        throw refresher.lastError ?? new RefreshError('Token refresh is backing off.');
+      if (refresher.inflight === null) {
+        if (!isDue(t) && t !== refused) return t;
+        const until = refresher.blockedUntil('request');
+        if (until !== null) {
+          if (!isDead(t)) return t;
+          throw refresher.backingOff(until);
+        }
       }
       try {
         return await waiters.wait(refresh(), signal);
@@ -223,9 +319,16 @@ export function createCoordinator(options: CoordinatorOptions) {
         // A failed early refresh must not fail a request whose token is still valid.
         // (The same access token may come back in a new set that only kept a rotated refresh token.)
         const kept = tokens;
-        if (error instanceof RefreshError && kept !== null && kept.accessToken === t.accessToken && !isExpired(kept)) return kept;
+        if (error instanceof RefreshError && kept !== null && kept.accessToken === t.accessToken && !isDead(kept) && t !== refused) return kept;
         throw error;
       }
+    },
+
+    /** Throws when `t` belongs to a session that has ended here: checked right before a request is sent with it. */
+    assertCurrent(t: TokenSet): void {
+      if (disposed) throw new DisposedError();
+      const at = epochOf.get(t);
+      if (at !== epoch) throw epochCause.get((at ?? epoch - 1) + 1) ?? new SessionEndedError('logout');
     },
 
     /** After a 401 for `sent`: the newer token of the same session (no refresh if one already exists), `null` when signed out; an ended session's error. */
@@ -237,12 +340,16 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (sentEpoch !== undefined && sentEpoch !== epoch) throw epochCause.get(sentEpoch + 1) ?? new SessionEndedError('logout');
       const t = tokens;
       if (t === null) return null;
-      const generation = sent.generation;
-      const { inflight, retryAt, lastError } = refresher;
-      if (t.generation > generation && t.accessToken !== null && inflight === null) return t;
+      const inflight = refresher.inflight;
+      if (t.generation > sent.generation && t.accessToken !== null && inflight === null) return t;
       // The server refused this very token right after it was issued: another refresh would not help.
       if (inflight === null && rejected?.generation === t.generation && now() - rejected.at < REJECTED_COOLDOWN_MS) return null;
-      if (inflight === null && retryAt !== null && now() < retryAt && lastError !== null) throw lastError;
+      if (inflight === null) {
+        // Until a refresh succeeds, this token is not sent again (not even after a resume).
+        refused = t;
+        const until = refresher.blockedUntil('request');
+        if (until !== null) throw refresher.backingOff(until);
+      }
       const next = await waiters.wait(refresh(), signal);
       reactiveGeneration = next.generation;
       return next;
@@ -253,10 +360,14 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (generation === reactiveGeneration) rejected = { generation, at: now() };
     },
 
-    /** Manual refresh: always attempts (joins one in flight). */
+    /** Manual refresh: joins one in flight; within a backoff it rejects at once with the pending `RefreshError` and sends nothing. */
     async refresh(): Promise<SessionSnapshot> {
       if (disposed) throw new DisposedError();
       await waitReady();
+      if (refresher.inflight === null && tokens !== null) {
+        const until = refresher.blockedUntil('backoff');
+        if (until !== null) throw refresher.backingOff(until);
+      }
       await waiters.wait(refresh());
       return snapshot;
     },
@@ -266,22 +377,23 @@ export function createCoordinator(options: CoordinatorOptions) {
       const t = tokens;
       // A refresh in flight re-arms the timer when it settles: no 1 ms re-arm loop meanwhile.
       if (t === null || disposed || refresher.inflight !== null) return null;
-      return refresher.retryAt ?? dueAt(t);
+      return refresher.retryAt ?? (t === refused ? now() : dueAt(t));
     },
 
-    /** Timer or resume: refresh when due (or when the backoff has elapsed). */
+    /** Timer, resume or reconnect (`force`: a pending retry goes at once, once per failure streak). */
     wake(force = false): void {
       const t = tokens;
       if (t === null || disposed || refresher.inflight !== null) return;
       if (force) refresher.skipBackoff();
-      const { retryAt } = refresher;
-      if ((retryAt !== null && now() >= retryAt) || (retryAt === null && isDue(t))) refresh().catch(() => undefined);
+      if (refresher.blockedUntil('backoff') !== null) return;
+      if (refresher.failing || t === refused || isDue(t)) refresh().catch(() => undefined);
     },
 
     async login(credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot> {
       if (disposed) throw new DisposedError();
       await waitReady();
-      const startEpoch = epoch;
+      const mine = ++intent;
+      intentCause = 'superseded';
       let next: TokenSet;
       try {
         next = loginTokenSet(await endpoint.login(credentials), core.generation + 1, options.scope ?? null);
@@ -290,41 +402,41 @@ export function createCoordinator(options: CoordinatorOptions) {
         if (failure?.kind === 'terminal') throw new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
         throw new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
       }
-      if (startEpoch !== epoch || disposed) return discard(next);
-      const previous = tokens;
-      if (previous === null) newEpoch(new SessionEndedError('replaced'));
-      else {
-        end('replaced', 'local');
-        if (previous.refreshToken !== null) void endpoint.revoke(previous.refreshToken);
-      }
-      const at = epoch;
-      try {
-        if ((await persistence.save(next, () => at === epoch)).kind === 'saved') persisted = true;
-      } catch {
-        writeFailed();
-      }
-      if (at !== epoch || disposed) return discard(next);
-      commit(next, 'login', true);
-      return snapshot;
+      return begin(next, mine, 'login');
     },
 
     /** Local logout first (final, immediate); revocation is returned separately and never blocks. */
     async logout(): Promise<{ revocation: Promise<boolean> }> {
       if (disposed) throw new DisposedError();
+      intent++;
+      intentCause = 'logout';
       await ready;
       const previous = tokens;
       if (!end('logout', 'local')) newEpoch(new SessionEndedError('logout'));
       await persistence.clear();
-      options.onCommitted(null, 'logout');
+      onCommitted(null, 'logout');
       // Signed out here, a cookie-mode session may still hold its HttpOnly cookie: `revoke(null)` clears it (a no-op otherwise).
       const revocation = endpoint.revoke(previous?.refreshToken ?? null);
       return { revocation };
     },
 
-    /** Another tab changed the shared session: adopt a newer one, or follow its logout. */
+    /** Another tab changed the shared session: adopt newer tokens, follow another login, or its logout. */
     syncFromStorage: sync.syncFromStorage,
-    /** Another tab logged out at `generation`: end a session that started no later than that. */
+    /** Another tab logged out: end a session that started no later than that logout. */
     remoteLogout: sync.remoteLogout,
+    /** Another tab saw a generation (a newer session is numbered above it). */
+    sawGeneration: core.sawGeneration,
+    /** Another context changed the store or said something: an empty store is no longer this client's to fill. */
+    foreignChange(): void {
+      ownsEmptyStore = false;
+    },
+    /** The server told another tab to wait until `until` before refreshing this session. */
+    remoteBackoff(sid: string, until: number): void {
+      if (tokens?.sessionId === sid && until > now()) {
+        refresher.deferUntil(until);
+        options.schedule();
+      }
+    },
 
     dispose(): void {
       if (disposed) return;

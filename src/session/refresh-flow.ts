@@ -4,7 +4,7 @@ import { DisposedError, SessionEndedError } from '../errors';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
 import type { LoadResult, Persistence } from './persistence';
-import { parseTokenResponse, rotatedRefreshToken, type TokenParseProblem, type TokenSet } from './token-set';
+import { fingerprint, parseTokenResponse, rotatedRefreshToken, type TokenParseProblem, type TokenSet } from './token-set';
 
 export interface RefreshFlowOptions {
   endpoint: TokenEndpoint;
@@ -30,6 +30,12 @@ export interface RefreshContext {
   isDue(tokens: TokenSet): boolean;
   /** The highest generation this client has seen; a new token set goes above it. */
   generationFloor(): number;
+  /**
+   * Whether a refresh may write into an empty store. An empty store is nobody's session: only a
+   * session that began from a refresh key and was never stored may claim it (a login whose write
+   * failed goes on in memory, and a session another tab logged out stays out).
+   */
+  mayClaimEmpty(): boolean;
 }
 
 export type RefreshOutcome =
@@ -38,25 +44,32 @@ export type RefreshOutcome =
    * answer was unusable but rotated the refresh token: `tokens` is the old set with the new refresh token.
    */
   | { kind: 'rotated'; tokens: TokenSet; write: 'saved' | 'failed' | 'skipped'; unusable?: TokenParseProblem }
-  /** Another tab already committed a newer session: use it, post nothing. */
+  /** Another tab already committed newer tokens of this session: use them, post nothing. */
   | { kind: 'adopted'; tokens: TokenSet }
+  /** A login in another tab replaced the session: `tokens` is that other session, never used for this one's requests. */
+  | { kind: 'replaced'; tokens: TokenSet; orphan: TokenSet | null }
   /** Another tab ended the session. `orphan`: tokens this refresh obtained that must now be revoked. */
   | { kind: 'ended'; orphan: TokenSet | null };
 
-/** Same stored session: same generation and the same refresh token (the access token in cookie mode). */
+/** Same stored token set: same session, same generation, the same refresh token (the access token in cookie mode). */
 export const sameSession = (a: TokenSet, b: TokenSet): boolean =>
-  a.generation === b.generation && a.refreshToken === b.refreshToken && (a.refreshToken !== null || a.accessToken === b.accessToken);
+  a.sessionId === b.sessionId && a.generation === b.generation && a.refreshToken === b.refreshToken && (a.refreshToken !== null || a.accessToken === b.accessToken);
 
-/** A stored session that supersedes `base`: newer, or of the same generation but different (another tab's login). */
+/** Newer tokens of the same session: a higher generation, or the same generation but different tokens. */
 export const supersedes = (stored: TokenSet, base: TokenSet): boolean =>
-  stored.generation > base.generation || (stored.generation === base.generation && !sameSession(stored, base));
+  stored.sessionId === base.sessionId && (stored.generation > base.generation || (stored.generation === base.generation && !sameSession(stored, base)));
 
-/** FNV-1a, 32 bits: names a refresh token in a lock mark without revealing it. */
-const fingerprint = (token: string): string => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
-  return (hash >>> 0).toString(16).padStart(8, '0');
-};
+/**
+ * What the shared store says about the session `base` belongs to: newer tokens of it, another session
+ * (a login in another tab replaced it), `ended` (emptied by another tab), or nothing new.
+ */
+export type StoreView = { kind: 'newer'; tokens: TokenSet } | { kind: 'other'; tokens: TokenSet } | { kind: 'ended' } | { kind: 'same' };
+
+export function viewOf(stored: LoadResult, base: TokenSet, persisted: boolean): StoreView {
+  if (stored.kind !== 'session') return persisted ? { kind: 'ended' } : { kind: 'same' };
+  if (stored.tokens.sessionId !== base.sessionId) return { kind: 'other', tokens: stored.tokens };
+  return supersedes(stored.tokens, base) ? { kind: 'newer', tokens: stored.tokens } : { kind: 'same' };
+}
 
 /**
  * The cross-tab refresh: inside the lock, re-read storage and adopt what another tab already
@@ -85,12 +98,18 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     if (!ctx.stillCurrent()) throw new SessionEndedError('logout');
   }
 
-  /** Storage compared with `base`: a superseding session, `ended` (emptied by another tab), or `null` (nothing new). */
-  async function look(base: TokenSet, ctx: RefreshContext): Promise<TokenSet | 'ended' | null> {
+  /** Storage compared with `base` (an unreadable store says nothing new). */
+  async function look(base: TokenSet, ctx: RefreshContext): Promise<StoreView> {
     const loaded = await persistence.load().catch((): LoadResult | null => null);
-    if (loaded === null) return null;
-    if (loaded.kind === 'session') return supersedes(loaded.tokens, base) ? loaded.tokens : null;
-    return ctx.persisted() ? 'ended' : null;
+    return loaded === null ? { kind: 'same' } : viewOf(loaded, base, ctx.persisted());
+  }
+
+  /** A view that settles the refresh without a call: ended, replaced, or newer tokens not yet due. */
+  function settled(view: StoreView, ctx: RefreshContext): RefreshOutcome | null {
+    if (view.kind === 'ended') return { kind: 'ended', orphan: null };
+    if (view.kind === 'other') return { kind: 'replaced', tokens: view.tokens, orphan: null };
+    if (view.kind === 'newer' && !ctx.isDue(view.tokens)) return { kind: 'adopted', tokens: view.tokens };
+    return null;
   }
 
   /** One network refresh, retried once with the same token when no response at all came back. */
@@ -123,27 +142,32 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
    * `lockTimeout`, go on only once the sender let go of its mark (its call failed: the token is
    * unspent) — a slow call still holds it — and in any case no longer than that call can last.
    */
-  async function catchUp(base: TokenSet, sent: string, ctx: RefreshContext): Promise<TokenSet | 'ended' | null> {
+  async function catchUp(base: TokenSet, sent: string, ctx: RefreshContext): Promise<StoreView> {
     const start = clock.now();
     const deadline = start + options.lockTimeout;
     const limit = deadline + 2 * options.callTimeout + 1000;
     for (;;) {
       await changeOrTimeout(Math.max(1, Math.min(50, (clock.now() < deadline ? deadline : limit) - clock.now())));
       const seen = await look(base, ctx);
-      if (seen !== null || ctx.disposed() || !ctx.stillCurrent()) return seen;
+      if (seen.kind !== 'same' || ctx.disposed() || !ctx.stillCurrent()) return seen;
       const now = clock.now();
       if (now >= limit || (now >= deadline && (await lock?.isMarked?.(sent)) !== true)) return seen;
     }
   }
 
+  /** Writes only over the session it started from (compare-and-set); an empty store is not its own. */
   async function store(tokens: TokenSet, base: TokenSet, ctx: RefreshContext): Promise<RefreshOutcome> {
     const accept = (stored: LoadResult): boolean =>
-      stored.kind === 'session' ? !supersedes(stored.tokens, base) : !ctx.persisted();
+      stored.kind === 'session' ? stored.tokens.sessionId === base.sessionId && !supersedes(stored.tokens, base) : !ctx.persisted() && ctx.mayClaimEmpty();
     try {
       const saved = await persistence.save(tokens, ctx.stillCurrent, accept);
       if (saved.kind !== 'conflict') return { kind: 'rotated', tokens, write: saved.kind };
       // Another tab replaced or ended the session while this refresh was on the network.
-      return saved.stored.kind === 'session' ? { kind: 'adopted', tokens: saved.stored.tokens } : { kind: 'ended', orphan: tokens };
+      const view = viewOf(saved.stored, base, ctx.persisted());
+      if (view.kind === 'other') return { kind: 'replaced', tokens: view.tokens, orphan: tokens };
+      if (view.kind === 'newer') return { kind: 'adopted', tokens: view.tokens };
+      // Never stored, and the store is empty: the session goes on in memory.
+      return view.kind === 'ended' ? { kind: 'ended', orphan: tokens } : { kind: 'rotated', tokens, write: 'skipped' };
     } catch {
       return { kind: 'rotated', tokens, write: 'failed' };
     }
@@ -154,17 +178,17 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     const shared = await look(ctx.current, ctx);
     // Disposed or logged out while the store was read: nothing was sent yet, so nothing is.
     ensureCurrent(ctx);
-    if (shared === 'ended') return { kind: 'ended', orphan: null };
-    if (shared !== null && !ctx.isDue(shared)) return { kind: 'adopted', tokens: shared };
-    let base = shared ?? ctx.current;
+    const early = settled(shared, ctx);
+    if (early !== null) return early;
+    let base = shared.kind === 'newer' ? shared.tokens : ctx.current;
     const sent = base.refreshToken === null ? null : markName(base.refreshToken);
     // Its own mark (a token it sent whose answer was unusable) is no other tab's successor to wait for.
     if (sent !== null && sent !== ownMark && (await lock?.isMarked?.(sent)) === true) {
       const caught = await catchUp(base, sent, ctx);
       ensureCurrent(ctx);
-      if (caught === 'ended') return { kind: 'ended', orphan: null };
-      if (caught !== null && !ctx.isDue(caught)) return { kind: 'adopted', tokens: caught };
-      base = caught ?? base;
+      const outcome = settled(caught, ctx);
+      if (outcome !== null) return outcome;
+      if (caught.kind === 'newer') base = caught.tokens;
     }
     const mark = base.refreshToken === null ? null : markName(base.refreshToken);
     const release = mark !== null && lock?.mark ? lock.mark(mark) : () => undefined;
@@ -176,18 +200,30 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       ownMark = mark;
       if (ctx.disposed()) flowDispose();
     } catch (error) {
-      release();
-      // On a rejected grant, look once more: another tab may have rotated the token, or logged out, meanwhile.
-      if (isEndpointFailure(error) && error.failure.kind === 'terminal') {
-        const winner = await look(base, ctx);
-        if (winner === 'ended') return { kind: 'ended', orphan: null };
-        if (winner !== null) return { kind: 'adopted', tokens: winner };
+      if (!isEndpointFailure(error) || error.failure.kind !== 'terminal') {
+        // Not answered, or not usable: the token may be unspent, another tab may post it.
+        release();
+        throw error;
       }
+      // On a rejected grant, look once more: another tab may have rotated the token, or logged out, meanwhile.
+      const winner = await look(base, ctx);
+      const outcome = winner.kind === 'newer' ? { kind: 'adopted' as const, tokens: winner.tokens } : settled(winner, ctx);
+      if (outcome !== null) {
+        release();
+        return outcome;
+      }
+      // The token is spent for good. Its mark stays held (a tab whose view of the store lags waits for
+      // it to catch up rather than post the token), and the store forgets it before the lock passes on,
+      // so the next tab to take the lock reads an empty store (the session ended).
+      releaseMark();
+      releaseMark = release;
+      ownMark = mark;
+      await persistence.clearIf((stored) => stored.kind === 'session' && sameSession(stored.tokens, base)).catch(() => undefined);
       throw error;
     }
     const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken, previousScope: base.scope });
     const generation = Math.max(base.generation, ctx.generationFloor()) + 1;
-    if (parsed.ok) return store({ ...parsed.tokens, generation }, base, ctx);
+    if (parsed.ok) return store({ ...parsed.tokens, generation, sessionId: base.sessionId }, base, ctx);
     // Unusable, but the server may have spent the old refresh token: keep the one it rotated to.
     const rotated = rotatedRefreshToken(result.body, base.refreshToken);
     if (rotated === null) throw parsed.problem;

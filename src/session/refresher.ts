@@ -27,7 +27,13 @@ export interface SessionCore {
   /** A write failed: the session goes on in memory (reported as `session:error`). */
   writeFailed(): void;
   /** Timers and broadcast after a failure (`none`) or a terminal end (`logout`). */
-  onCommitted(tokens: TokenSet | null, kind: 'logout' | 'none'): void;
+  onCommitted(tokens: TokenSet | null, kind: 'session' | 'none'): void;
+  /** Another tab's login replaced this session: end it (`replaced`) and start `other` in its place. */
+  replacedBy(other: TokenSet): void;
+  /** The server asked every client to wait until `until` before the next refresh (tell the other tabs). */
+  announceBackoff(until: number): void;
+  /** This session may write into an empty store (see `RefreshContext.mayClaimEmpty`). */
+  mayClaimEmpty(): boolean;
 }
 
 export interface RefresherOptions {
@@ -49,17 +55,30 @@ export interface RefresherOptions {
  * a transient one keeps it and backs off (`retryAt`), an outcome from an ended epoch never lands.
  */
 export function createRefresher(core: SessionCore, options: RefresherOptions) {
-  const { endpoint, persistence, emitter } = options;
+  const { endpoint, persistence, emitter, clock } = options;
   const flow = createRefreshFlow(options);
   let inflight: Promise<TokenSet> | null = null;
   let inflightId = 0;
   let failures = 0;
+  /** When the last transient failure came back: requests may probe again `backoff.base` after it. */
+  let failedAt = 0;
+  /** When the background timer (and `refresh()`) may try again after a transient failure. */
   let retryAt: number | null = null;
   /** The wait `retryAt` was set with: a device clock that went back since cannot stretch it. */
   let retryDelay = 0;
-  /** `online` skips the backoff once per failure streak: a flapping network cannot defeat it. */
+  /** A server-given `Retry-After` (here or in another tab): nothing is sent before it, on any path. */
+  let serverRetryAt: number | null = null;
+  /** `online` / resume skip the backoff once per failure streak: a flapping network cannot defeat it. */
   let backoffSkipped = false;
   let lastError: RefreshError | null = null;
+
+  const now = () => clock.now();
+  function clampClock(): void {
+    // The device clock went back (NTP) since the failure: wait at most the backoff again, not hours.
+    const t = now();
+    if (retryAt !== null && retryAt - t > retryDelay) retryAt = t + retryDelay;
+    if (failedAt > t) failedAt = t;
+  }
 
   function failed(error: unknown, startEpoch: number): never {
     if (startEpoch !== core.epoch || core.disposed) throw core.disposed ? new DisposedError() : new SessionEndedError('logout');
@@ -68,13 +87,22 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     if (failure.kind === 'terminal') {
       const ended = new SessionEndedError(failure.reason, { status });
       emitter.emit('session:refresh-failed', { retryable: false, attempt: failures + 1, code: ended.code, ...(status === undefined ? {} : { status }) });
+      const spent = core.tokens;
       core.end(failure.reason, 'local', ended);
-      void persistence.clear().then(() => core.onCommitted(null, 'logout'));
+      // The flow already removed it from the store inside the lock; make sure (an unreadable store then), and tell the other tabs to re-read.
+      void persistence
+        .clearIf((stored) => stored.kind === 'session' && stored.tokens.sessionId === spent?.sessionId)
+        .then(() => core.onCommitted(null, 'session'));
       throw ended;
     }
     failures++;
+    failedAt = now();
     retryDelay = backoffDelay(failures, { ...options.backoff, random: options.random, retryAfterMs: failure.retryAfterMs });
-    retryAt = options.clock.now() + retryDelay;
+    retryAt = failedAt + retryDelay;
+    if (failure.retryAfterMs !== undefined) {
+      serverRetryAt = failedAt + failure.retryAfterMs;
+      core.announceBackoff(serverRetryAt);
+    }
     lastError = new RefreshError(`Token refresh failed (${failure.code}); the session is kept and will retry.`, { status, retryAt });
     emitter.emit('session:refresh-failed', {
       retryable: true,
@@ -90,10 +118,15 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
 
   /** Lands a refresh outcome in this client, unless its session ended meanwhile. */
   function settle(outcome: RefreshOutcome, startEpoch: number): TokenSet {
-    if (outcome.kind === 'ended') {
-      // Another tab logged out while this one was refreshing.
+    if (outcome.kind === 'ended' || outcome.kind === 'replaced') {
+      // Another tab logged out, or signed in as someone else, while this one was refreshing.
+      const orphan = outcome.orphan;
+      if (orphan !== null && orphan.refreshToken !== null) void endpoint.revoke(orphan.refreshToken);
+      if (outcome.kind === 'replaced') {
+        if (startEpoch === core.epoch) core.replacedBy(outcome.tokens);
+        throw new SessionEndedError('replaced');
+      }
       if (startEpoch === core.epoch) core.end('remote', 'remote');
-      if (outcome.orphan !== null && outcome.orphan.refreshToken !== null) void endpoint.revoke(outcome.orphan.refreshToken);
       throw new SessionEndedError('remote');
     }
     if (startEpoch !== core.epoch) {
@@ -123,7 +156,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     return outcome.tokens;
   }
 
-  /** The single-flight refresh: every caller, timer and 401 shares the promise. */
+  /** The single-flight refresh: every caller, timer and 401 shares the promise. Callers check `blockedUntil` first. */
   function refresh(): Promise<TokenSet> {
     if (inflight !== null) return inflight;
     const current = core.tokens;
@@ -139,6 +172,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
           disposed: () => core.disposed,
           isDue: core.isDue,
           generationFloor: () => core.generation,
+          mayClaimEmpty: core.mayClaimEmpty,
         });
         return settle(outcome, startEpoch);
       } catch (error) {
@@ -158,44 +192,78 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     return run;
   }
 
+  function forget(): void {
+    backoffSkipped = false;
+    failures = 0;
+    failedAt = 0;
+    retryAt = null;
+    lastError = null;
+  }
+
   return {
     refresh,
     get inflight(): Promise<TokenSet> | null {
       return inflight;
     },
-    /** When the next automatic attempt after a transient failure may start; `null` when not backing off. */
+    /**
+     * Before when no refresh may start for `purpose`, or `null`. A server's `Retry-After` holds every
+     * path. After a transient failure, the background timer and `refresh()` wait out the backoff
+     * (which grows up to `backoff.max`), while a request that needs a token may probe the endpoint
+     * again `backoff.base` after the last failure: an outage costs about one call per second while
+     * requests keep coming, and the first request after the endpoint recovers succeeds.
+     */
+    blockedUntil(purpose: 'request' | 'backoff'): number | null {
+      clampClock();
+      const t = now();
+      const hard = serverRetryAt !== null && serverRetryAt > t ? serverRetryAt : null;
+      if (retryAt === null) return hard;
+      const soft = purpose === 'request' ? Math.min(retryAt, failedAt + options.backoff.base) : retryAt;
+      const until = Math.max(soft, hard ?? 0);
+      return until > t ? until : null;
+    },
+    /** When the background timer should try again after a failure; `null` when no failure is pending. */
     get retryAt(): number | null {
-      // The device clock went back (NTP) since the failure: wait at most the backoff again, not hours.
-      const now = options.clock.now();
-      if (retryAt !== null && retryAt - now > retryDelay) retryAt = now + retryDelay;
-      return retryAt;
+      clampClock();
+      return retryAt === null ? null : Math.max(retryAt, serverRetryAt ?? 0);
+    },
+    /** A failure is pending (a retry is owed). */
+    get failing(): boolean {
+      return lastError !== null;
     },
     get lastError(): RefreshError | null {
       return lastError;
     },
-    /** Forgets the backoff (an `online` signal retries at once). */
-    skipBackoff(): void {
-      if (backoffSkipped) return;
-      backoffSkipped = true;
-      retryAt = null;
+    /** The error for a refresh that may not start yet (its `retryAt` says when it may). */
+    backingOff(until: number): RefreshError {
+      return lastError !== null && lastError.retryAt === until
+        ? lastError
+        : new RefreshError('Token refresh is backing off; it will be tried again later.', { retryAt: until, ...(lastError?.status === undefined ? {} : { status: lastError.status }) });
     },
-    /** New tokens committed: failures are forgotten. */
-    succeeded(): void {
-      backoffSkipped = false;
-      failures = 0;
-      retryAt = null;
-      lastError = null;
+    /**
+     * `online` / resume: the backoff is skipped once per failure streak (never a server's `Retry-After`).
+     * Returns whether a retry is owed now.
+     */
+    skipBackoff(): boolean {
+      if (lastError === null) return false;
+      if (!backoffSkipped && retryAt !== null) {
+        backoffSkipped = true;
+        retryAt = Math.min(retryAt, now());
+      }
+      return true;
     },
+    /** Another tab was told by the server to wait until `until`. */
+    deferUntil(until: number): void {
+      if (until > (serverRetryAt ?? 0)) serverRetryAt = until;
+    },
+    /** New tokens committed: failures are forgotten (a server's `Retry-After` is not). */
+    succeeded: forget,
     /** Releases what the refresh holds across calls (its lock mark). */
     dispose: flow.dispose,
     /** A new epoch: the refresh in flight is abandoned (it can no longer land) and failures are forgotten. */
     reset(): void {
       inflight = null;
       inflightId++;
-      backoffSkipped = false;
-      failures = 0;
-      retryAt = null;
-      lastError = null;
+      forget();
     },
   };
 }

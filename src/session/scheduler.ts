@@ -34,17 +34,16 @@ export function createScheduler(deps: { coordinator: Wakeable; clock: Clock; lif
     }, clampDelay(Math.max(1, at - clock.now())));
   }
 
-  /** The network came back while hidden: skip the backoff on the next resume instead of refreshing in the background. */
-  let reconnected = false;
   const unsubscribe = lifecycle.subscribe((signal) => {
     if (disposed) return;
     if (signal === 'hidden' || signal === 'offline') return clear();
     // `autoRefresh: false`: no refresh in the background, on a resume or reconnect either.
     if (!deps.enabled) return;
-    if (signal === 'online') reconnected = true;
+    // The network came back while hidden: the retry waits for the resume instead of running in the background.
     if (!lifecycle.isVisible()) return;
-    coordinator.wake(reconnected);
-    reconnected = false;
+    // Back online, or back in the foreground: a retry owed after a failure goes at once (once per
+    // streak of failures, never before a server's Retry-After), and expiry is re-checked.
+    coordinator.wake(true);
     reschedule();
   });
 

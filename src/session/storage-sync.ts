@@ -1,34 +1,55 @@
 import type { Persistence } from './persistence';
-import { sameSession, supersedes } from './refresh-flow';
+import { supersedes } from './refresh-flow';
 import type { SessionCore } from './refresher';
 
 /** What following other tabs needs from the coordinator's state machine. */
-export interface SyncCore extends Pick<SessionCore, 'tokens' | 'epoch' | 'disposed' | 'persisted' | 'commit' | 'end'> {
-  /** Generation at which the current session started: a remote logout older than it does not apply. */
+export interface SyncCore extends Pick<SessionCore, 'tokens' | 'epoch' | 'disposed' | 'persisted' | 'commit' | 'end' | 'replacedBy'> {
+  /** Generation at which the current session started, and when (local clock). */
   readonly startGeneration: number;
+  readonly startedAt: number;
   readonly refreshing: boolean;
+  /** A login is writing its own session: what the store shows meanwhile is settled after it. */
+  readonly starting: boolean;
   /** A session is about to be adopted while signed out: starts a new epoch. */
   beginEpoch(): void;
+  sawGeneration(generation: number): void;
 }
 
-/** Follows what other tabs (or instances) sharing the store did: a newer session, or a logout. */
+/** A logout another tab announced: the session it ended, when, and the highest generation it knew. */
+export interface RemoteLogout {
+  sid: string | null;
+  at: number | null;
+  generation: number;
+}
+
+/** Follows what other tabs (or instances) sharing the store did: newer tokens, another login, or a logout. */
 export function createStorageSync(core: SyncCore, persistence: Persistence) {
-  /** The shared key changed (storage event, or a broadcast): adopt a newer session, or follow its removal. */
+  /** The shared key changed (storage event, or a broadcast): adopt newer tokens, follow another session, or its removal. */
   async function syncFromStorage(): Promise<void> {
-    if (core.disposed) return;
+    if (core.disposed || core.starting) return;
     const epoch = core.epoch;
     const loaded = await persistence.load().catch(() => null);
     // A logout, login or end happened while the store was read: what was read predates it.
-    if (loaded === null || core.disposed || core.epoch !== epoch) return;
+    if (loaded === null || core.disposed || core.starting || core.epoch !== epoch) return;
     const t = core.tokens;
     if (loaded.kind === 'session') {
-      // A refresh in flight re-reads storage under the lock and adopts from there.
-      if (core.refreshing || (t !== null && !supersedes(loaded.tokens, t))) return;
-      if (t === null) core.beginEpoch();
-      core.persisted = true;
-      core.commit(loaded.tokens, 'remote', false);
+      const stored = loaded.tokens;
+      core.sawGeneration(stored.generation);
+      if (t === null) {
+        core.beginEpoch();
+        core.persisted = true;
+        core.commit(stored, 'remote', false);
+      } else if (stored.sessionId !== t.sessionId) {
+        // Another tab signed in (as someone else, or again): this session ends, that one starts here.
+        // A refresh of ours in flight can no longer land (the epoch moves on).
+        core.replacedBy(stored);
+      } else if (!core.refreshing && supersedes(stored, t)) {
+        // (A refresh in flight re-reads storage under the lock and adopts from there.)
+        core.persisted = true;
+        core.commit(stored, 'remote', false);
+      }
     } else if (t !== null && core.persisted) {
-      // Emptied by another tab (a logout), even in the middle of a refresh of ours: that refresh cannot land.
+      // Emptied by another tab (a logout, a rejected refresh token), even in the middle of a refresh of ours: that refresh cannot land.
       core.end('remote', 'remote');
     }
   }
@@ -36,15 +57,19 @@ export function createStorageSync(core: SyncCore, persistence: Persistence) {
   return {
     syncFromStorage,
 
-    /** Another tab logged out at `generation`: end a session that started no later than that. */
-    async remoteLogout(generation: number): Promise<void> {
+    /**
+     * Another tab logged out: that ends the session it named, and every session that started here
+     * no later than the logout — also one that never reached the store (a failed write). A session
+     * that began after it (a login here since) is kept.
+     */
+    async remoteLogout(message: RemoteLogout): Promise<void> {
       const t = core.tokens;
       if (t === null) return;
-      // Generations are counted per tab and can lag (a missed broadcast): the store tells whether that logout applies here.
-      if (core.startGeneration > generation) return syncFromStorage();
+      const applies = message.sid === t.sessionId || (message.at !== null ? core.startedAt <= message.at : core.startGeneration <= message.generation);
+      if (!applies) return syncFromStorage();
       if (!core.end('remote', 'remote')) return;
       // A refresh of ours may have landed in storage after that tab cleared it: remove it again.
-      await persistence.clearIf((stored) => stored.kind === 'session' && sameSession(stored.tokens, t));
+      await persistence.clearIf((stored) => stored.kind === 'session' && stored.tokens.sessionId === t.sessionId);
     },
   };
 }

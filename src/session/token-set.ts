@@ -13,9 +13,36 @@ export interface TokenSet {
   readonly scope: string | null;
   readonly claims: Readonly<Record<string, unknown>> | null;
   readonly generation: number;
+  /**
+   * The session these tokens belong to: the same across its refreshes, new on every login. It is what
+   * lets a tab tell "newer tokens of my session" from "another session". Random, never derived from a token.
+   */
+  readonly sessionId: string;
 }
 
-export type ParsedTokens = Omit<TokenSet, 'generation'>;
+export type ParsedTokens = Omit<TokenSet, 'generation' | 'sessionId'>;
+
+/** FNV-1a, 32 bits: names a token (in a lock mark, a legacy session id) without revealing it. */
+export const fingerprint = (token: string): string => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+};
+
+/**
+ * The identity of a session that began without a login here: a service refresh key, or a blob written
+ * by 0.1.0. Every instance must name it alike, so it comes from the token — through a 32-bit hash that
+ * cannot give the token back.
+ */
+export const derivedSessionId = (kind: 'key' | 'legacy', token: string | null): string => `${kind}-${fingerprint(token ?? '')}`;
+
+/** A new session identity: random, not secret (it only names a session), never derived from a token. */
+export function newSessionId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  // Hermes without a crypto polyfill: uniqueness is all that is needed here.
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
 
 /** Why a token response was unusable (never includes the values themselves). */
 export type TokenParseProblem = 'not-an-object' | 'missing-access-token' | 'invalid-access-token' | 'invalid-refresh-token' | 'token-type';
@@ -115,7 +142,7 @@ export function loginTokenSet(result: { body: unknown; receivedAt: number; serve
   // RFC 6749 §5.1: an answer without `scope` granted the scope that was requested.
   const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null, previousScope: requestedScope });
   if (!parsed.ok) throw parsed.problem;
-  return { ...parsed.tokens, generation };
+  return { ...parsed.tokens, generation, sessionId: newSessionId() };
 }
 
 /**

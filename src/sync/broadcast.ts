@@ -1,4 +1,4 @@
-import { parseSyncMessage } from './messages';
+import { parseSyncMessage, toWire } from './messages';
 import type { SyncChannel, SyncMessage } from './messages';
 
 /** The parts of `BroadcastChannel` used here (structural). */
@@ -34,7 +34,9 @@ export function broadcastChannel(
   return {
     post(msg) {
       try {
-        open()?.postMessage({ type: msg.type, generation: msg.generation, from: msg.from });
+        // Only the known fields leave the context (never anything a caller might have added).
+        const copy = toWire(msg);
+        if (copy !== null) open()?.postMessage(copy);
       } catch {
         // A closed or unusable channel: other contexts still converge through storage.
       }

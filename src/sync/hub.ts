@@ -1,4 +1,4 @@
-import type { SyncChannel, SyncMessage } from './messages';
+import { toWire, type SyncChannel, type SyncMessage } from './messages';
 
 /**
  * In-process hub: a message posted on one channel reaches every OTHER open channel of the hub
@@ -13,7 +13,9 @@ export function localChannelHub(): { channel(): SyncChannel } {
       return {
         post(msg) {
           if (!members.has(listeners)) return;
-          const copy = Object.freeze({ type: msg.type, generation: msg.generation, from: msg.from });
+          const parsed = toWire(msg);
+          if (parsed === null) return;
+          const copy = Object.freeze(parsed);
           for (const other of members) {
             if (other !== listeners) queueMicrotask(() => other.forEach((fn) => members.has(other) && fn(copy)));
           }

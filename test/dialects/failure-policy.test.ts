@@ -116,6 +116,7 @@ describe('failure policy: transient', () => {
     expect(bodies).toHaveLength(2);
     expect(bodies[0]).toBe(bodies[1]);
     expect(log.of('session:refresh-failed')).toHaveLength(1);
+    jump(1_000); // past the backoff: within it an explicit refresh sends nothing
     server.inject('token', { type: 'delay', ms: 120_000 }, 2);
     const started = Date.now();
     expect(isRefreshError(await until(caught(auth.refresh())))).toBe(true);

@@ -1,7 +1,7 @@
 import { HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { isLoginError, isRefreshError, memoryStorage, type StorageAdapter } from '../../src';
-import { caught, expectNoSecrets, record, setupDialects, signIn, spyConsole } from './support';
+import { caught, expectNoSecrets, jump, record, setupDialects, signIn, spyConsole } from './support';
 import { HOSTILE, jwt, pair, scriptedServer, type Answer } from './scripted';
 
 const env = setupDialects();
@@ -56,6 +56,7 @@ describe('hostile tokens from the server', () => {
     const { seen, auth, log, consoleSpy } = hostile((n) => (n === 2 ? { ...pair(2), refresh_token: bad } : pair(n)));
     await signIn(auth);
     expect(isRefreshError(await caught(auth.refresh()))).toBe(true);
+    jump(1_000); // past the backoff: within it an explicit refresh sends nothing
     expect(isRefreshError(await caught(auth.refresh()))).toBe(false);
     const presented = seen.tokenBodies.slice(1).map((b) => (JSON.parse(b) as { refreshToken: string }).refreshToken);
     expect(presented).toEqual([pair(1).refresh_token, pair(1).refresh_token]);

@@ -67,6 +67,9 @@ describe('storage that reaches other tabs after the lock does (separate processe
     jump(61_000);
     server.inject('refresh', { type: 'malformed', kind: 'missing-fields' });
     await expect(drive(auth.refresh())).rejects.toMatchObject({ code: 'TF_REFRESH_FAILED' });
+    // Within the backoff an explicit refresh sends nothing; past it, it goes.
+    await expect(auth.refresh()).rejects.toMatchObject({ code: 'TF_REFRESH_FAILED' });
+    jump(1_000);
     const started = Date.now();
     await expect(drive(auth.refresh())).resolves.toMatchObject({ generation: 2 });
     // Far below lockTimeout (10 s), which a wait for a catch-up that can never come would last; the

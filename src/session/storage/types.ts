@@ -22,4 +22,6 @@ export interface StoredSession {
   /** Positive safe integer, increases with every committed token set. */
   generation: number;
   scope: string | null;
+  /** The session's identity (see `TokenSet.sessionId`); absent in blobs written by 0.1.0. */
+  sid?: string;
 }
