@@ -1,4 +1,4 @@
-// Quick start, browser (README.md).
+// README: Recipes, Browser.
 import { createAuthClient, isSessionEndedError, webStorage } from 'tokenflight';
 
 export const auth = createAuthClient({
