@@ -27,7 +27,7 @@ const COUNTED = [
   ['resourceRequests', 'API requests'],
   ['unauthorized', '401s'],
   ['reuseDetections', 'reuse detections'],
-  ['revocations', 'revocations'],
+  ['revocations', 'revocations asked for (logout, revoke)'],
 ];
 /** Runs one step and prints what the server saw during it. */
 async function step(title, run) {
@@ -61,7 +61,7 @@ try {
     note('the client cannot see this: its token still looks valid, so the 50 requests go out with it and');
     note('each gets a 401. The 401s share ONE refresh, and each request is replayed once with its body.');
     const burst = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => auth.http.post('api/echo', { json: { i } }).json()));
-    say(`50 concurrent POSTs: ${burst.filter((r) => r.status === 'fulfilled').length} succeeded`);
+    say(`50 concurrent POSTs: ${burst.filter((r) => r.status === 'fulfilled').length} succeeded (API requests below count each replay too)`);
   });
 
   await step('4. an attacker replays the refresh token copied in step 1 (rotated away since)', async () => {
@@ -70,7 +70,7 @@ try {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ refreshToken: stolen }),
     });
-    say(`attacker got HTTP ${attack.status}: reuse detected, the whole token family is revoked`);
+    say(`attacker got HTTP ${attack.status}: reuse detected, the server revokes the whole token family itself`);
   });
 
   await step("5. the user's next request, once its access token is rejected", async () => {
