@@ -1,4 +1,5 @@
 import { auth } from './auth'; // first: it loads tokenflight/react-native (polyfills) before tokenflight/react
+import { StatusBar } from 'expo-status-bar';
 import { useEffect, useState } from 'react';
 import { ActivityIndicator, Button, Text, TextInput, View } from 'react-native';
 import { isLoginError } from 'tokenflight/react-native';
@@ -13,6 +14,7 @@ export default function App() {
   return (
     <AuthProvider client={auth}>
       <Screen />
+      <StatusBar style="auto" />
     </AuthProvider>
   );
 }

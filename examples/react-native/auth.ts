@@ -1,18 +1,16 @@
 // Import tokenflight/react-native before anything that loads `tokenflight` (tokenflight/react included):
 // its first job is to install the AbortSignal polyfills Hermes lacks, before ky loads.
-import { asyncStorage, createNativeAuthClient, keychainStore, secureStorage, splitStorage, type StorageAdapter } from 'tokenflight/react-native';
+import { asyncStorage, createNativeAuthClient, secureStorage, splitStorage, type StorageAdapter } from 'tokenflight/react-native';
 import AsyncStorage from '@react-native-async-storage/async-storage';
 import NetInfo from '@react-native-community/netinfo';
 import * as SecureStore from 'expo-secure-store';
-import * as Keychain from 'react-native-keychain';
 import { AppState } from 'react-native';
+import { API_URL } from './config';
 
-/** Where the session lives. Pick one. */
+/** Where the session lives. Pick one (react-native-keychain instead of expo-secure-store: keychain-storage.ts). */
 export const storageChoices = {
   /** Refresh token in the Keychain/Keystore (values over expo-secure-store's 2 KB limit are split), access token in memory. */
   secureStore: (): StorageAdapter => splitStorage(secureStorage(SecureStore)),
-  /** The same with react-native-keychain. */
-  keychain: (): StorageAdapter => splitStorage(secureStorage(keychainStore(Keychain))),
   /** Plain AsyncStorage: unencrypted, for development builds or low-value sessions. */
   asyncStorage: (): StorageAdapter => asyncStorage(AsyncStorage),
 };
@@ -22,7 +20,7 @@ export const storageChoices = {
  * when the app comes back; NetInfo makes a failed refresh retry as soon as the network returns.
  */
 export const auth = createNativeAuthClient({
-  baseUrl: 'https://api.example.com/',
+  baseUrl: API_URL,
   AppState,
   NetInfo,
   storage: storageChoices.secureStore(),

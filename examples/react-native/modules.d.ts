@@ -1,5 +1,6 @@
 // Minimal declarations of the React Native modules the example uses, so it type-checks without
-// installing react-native. In an app, the real packages provide these types.
+// installing react-native or Expo in this repository. In the app, the real packages provide these
+// types (its tsconfig.json leaves this file out).
 
 declare module 'react-native' {
   import type { ComponentType, ReactNode } from 'react';
@@ -38,4 +39,16 @@ declare module 'react-native-keychain' {
   export function setGenericPassword(username: string, password: string, options?: { service?: string }): Promise<false | { service: string }>;
   export function getGenericPassword(options?: { service?: string }): Promise<false | { username: string; password: string }>;
   export function resetGenericPassword(options?: { service?: string }): Promise<boolean>;
+}
+
+declare module 'expo' {
+  import type { ComponentType } from 'react';
+
+  export function registerRootComponent(component: ComponentType): void;
+}
+
+declare module 'expo-status-bar' {
+  import type { ComponentType } from 'react';
+
+  export const StatusBar: ComponentType<{ style?: 'auto' | 'light' | 'dark' }>;
 }

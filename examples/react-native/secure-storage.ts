@@ -1,4 +1,4 @@
-// README: Storage and security (secure store on React Native).
+// README: Security notes (secure store on React Native).
 import * as SecureStore from 'expo-secure-store';
 import { AppState } from 'react-native';
 import { createNativeAuthClient, secureStorage, splitStorage } from 'tokenflight/react-native';

@@ -1,4 +1,4 @@
-// Quick start, browser (README.md).
+// README: Recipes, Browser.
 import { createAuthClient, isSessionEndedError, webStorage } from 'tokenflight';
 
 export const auth = createAuthClient({
@@ -14,8 +14,8 @@ export async function showProfile(): Promise<void> {
   await auth.ready; // the stored session, if any, has been read
   if (auth.session.status !== 'authenticated') await auth.login({ username: 'ada', password: 'lovelace' });
   try {
-    const me = await auth.http.get('me').json<{ name: string }>();
-    document.title = me.name;
+    const me = await auth.http.get('api/me').json<{ username: string }>();
+    document.title = me.username;
   } catch (error) {
     if (!isSessionEndedError(error)) throw error; // the session ended: session:end has fired
   }

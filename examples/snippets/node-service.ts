@@ -1,4 +1,4 @@
-// Quick start, Node service with a refresh key (README.md).
+// README: Recipes, Node service with a refresh key.
 import { createAuthClient } from 'tokenflight';
 import { fileStorage } from '../node-service/file-storage.ts';
 

@@ -1,16 +1,23 @@
-// README quick start.
-import { createAuthClient, webStorage } from 'tokenflight';
+// README quick start: runs as is against the reference auth server (`npm run example:quick-start`).
+import { createAuthClient } from 'tokenflight';
+import { createAuthServer } from 'tokenflight/testing';
 
-const auth = createAuthClient({
-  baseUrl: 'https://api.example.com/',           // auth.http resolves against it; its origin is trusted
-  trustedOrigins: ['https://files.example.com'], // other origins that may receive the access token
-  endpoints: { login: 'auth/login', refresh: 'auth/refresh', logout: 'auth/logout' },
-  storage: webStorage(localStorage),             // default: memory
-});
+// The reference auth server on 127.0.0.1 (user ada / lovelace). In your app, this is your API.
+const server = createAuthServer();
+const { url, close } = await server.listen(); // e.g. http://127.0.0.1:54321
 
-const off = auth.on('session:refresh', ({ expiresAt }) => console.log('fresh until', expiresAt));
+const auth = createAuthClient({ baseUrl: `${url}/` }); // auth.http resolves against it; its origin is trusted
+auth.on('session:refresh', ({ generation }) => console.log('new tokens, generation', generation)); // typed events
+
 await auth.login({ username: 'ada', password: 'lovelace' });
-const me = await auth.http.get('me').json<{ name: string }>(); // Bearer attached, refreshed and replayed as needed
-console.log(me.name, auth.session.status, auth.session.expiresAt);
-await auth.logout();                             // final at once, in every tab; revokes at the server in the background
-off();
+const me = await auth.http.get('api/me').json<{ sub: string; username: string; scope: string }>(); // Bearer attached
+console.log(me.username, auth.session.status); // ada authenticated
+
+server.expireAccessTokens(); // the server now rejects the token: the next request gets a 401...
+const again = await auth.http.get('api/me').json<{ username: string }>(); // ...refreshes once and is replayed
+console.log(again.username, server.counters.refreshCalls); // ada 1
+
+const { revocation } = await auth.logout(); // final at once; revokes the refresh token at the server
+console.log('revoked:', await revocation, auth.session.status); // revoked: true unauthenticated
+auth.dispose();
+await close();

@@ -1,4 +1,4 @@
-// Quick start, React (docs/platforms.md).
+// README: Recipes, React.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createAuthClient, webStorage } from 'tokenflight';

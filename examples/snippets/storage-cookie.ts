@@ -1,4 +1,4 @@
-// README: Storage and security (HttpOnly cookie).
+// README: Security notes (HttpOnly cookie).
 import { createAuthClient, webStorage } from 'tokenflight';
 
 // The refresh token stays in an HttpOnly cookie; localStorage only ever holds the short-lived access token.

@@ -108,7 +108,8 @@ describe('races around logout and login', () => {
 
   it('a listener that logs out inside session:refresh: the session ends once, the refreshed tokens never come back', async () => {
     const server = env.server({ accessTokenTtl: 60 });
-    const auth = env.client({ autoRefresh: false });
+    const listenerErrors: unknown[] = [];
+    const auth = env.client({ autoRefresh: false, onListenerError: (error) => listenerErrors.push(error) });
     await signIn(auth);
     const log = record(auth);
     let revocation: Promise<unknown> = Promise.resolve();
@@ -121,6 +122,7 @@ describe('races around logout and login', () => {
     await flush();
     expect(auth.session.status).toBe('unauthenticated');
     expect(log.of('session:end')).toEqual([{ reason: 'logout', origin: 'local' }]);
+    expect(listenerErrors).toEqual([new Error('listener failure')]); // isolated, reported once, not thrown
     await expect(auth.getAccessToken()).resolves.toBeNull();
     await revocation;
     expect(live(server)).toHaveLength(0);
