@@ -16,6 +16,7 @@ export function toStored(tokens: TokenSet): StoredSession {
     receivedAt: tokens.receivedAt,
     generation: tokens.generation,
     scope: tokens.scope,
+    ...(tokens.jkt === undefined ? {} : { jkt: tokens.jkt }),
   };
 }
 
@@ -36,6 +37,7 @@ export function fromStored(stored: StoredSession, now: number = Number.POSITIVE_
     scope: stored.scope,
     claims: decodeClaims(stored.accessToken),
     generation: stored.generation,
+    ...(stored.jkt === undefined ? {} : { jkt: stored.jkt }),
   };
 }
 

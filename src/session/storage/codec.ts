@@ -16,11 +16,14 @@ const isToken = (v: unknown): v is string | null => v === null || isB64Token(v);
 /** Far above any real count (one per refresh), yet leaves room to increment: a stored MAX_SAFE_INTEGER + 1 would no longer load. */
 const MAX_GENERATION = 2 ** 48;
 
+/** An RFC 7638 SHA-256 thumbprint: 32 bytes, base64url. */
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 export function encodeSession(s: StoredSession): string {
-  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope } = s;
-  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope });
+  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope, jkt } = s;
+  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, ...(jkt === undefined ? {} : { jkt }) });
 }
 
 /** Validates a stored blob field by field; storage is untrusted. Never throws. */
@@ -41,7 +44,7 @@ export function decodeSession(raw: string): DecodeResult {
   ) {
     return { ok: false, reason: 'malformed' };
   }
-  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope } = o as Record<string, unknown>;
+  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, jkt } = o as Record<string, unknown>;
   if (v !== 1) return { ok: false, reason: 'version' };
   if (
     !isToken(accessToken) ||
@@ -52,12 +55,13 @@ export function decodeSession(raw: string): DecodeResult {
     !Number.isSafeInteger(generation) ||
     (generation as number) < 1 ||
     (generation as number) > MAX_GENERATION ||
-    !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope)))
+    !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope))) ||
+    !(jkt === undefined || (typeof jkt === 'string' && THUMBPRINT.test(jkt)))
   ) {
     return { ok: false, reason: 'invalid' };
   }
   return {
     ok: true,
-    session: { v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation: generation as number, scope },
+    session: { v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation: generation as number, scope, ...(jkt === undefined ? {} : { jkt: jkt as string }) },
   };
 }

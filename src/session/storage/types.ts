@@ -22,4 +22,6 @@ export interface StoredSession {
   /** Positive safe integer, increases with every committed token set. */
   generation: number;
   scope: string | null;
+  /** DPoP: thumbprint of the key the tokens are bound to. */
+  jkt?: string;
 }
