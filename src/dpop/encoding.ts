@@ -1,6 +1,4 @@
-const encoder = new TextEncoder();
-
-export const utf8 = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text);
+export const utf8 = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
 
 export function b64u(bytes: Uint8Array): string {
   let binary = '';

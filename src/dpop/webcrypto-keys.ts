@@ -6,14 +6,16 @@ interface AlgorithmParams {
   readonly sign: EcdsaParams | Algorithm;
 }
 
-const ALGORITHMS: Readonly<Record<DpopAlgorithm, AlgorithmParams>> = {
-  ES256: { generate: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } },
-  RS256: {
-    generate: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-    sign: { name: 'RSASSA-PKCS1-v1_5' },
-  },
-  EdDSA: { generate: { name: 'Ed25519' }, sign: { name: 'Ed25519' } },
-};
+/** Built on use, so a client without DPoP keeps none of it (a module-level `new Uint8Array` would survive tree-shaking). */
+const algorithm = (alg: DpopAlgorithm): AlgorithmParams =>
+  alg === 'ES256'
+    ? { generate: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } }
+    : alg === 'RS256'
+      ? {
+          generate: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+          sign: { name: 'RSASSA-PKCS1-v1_5' },
+        }
+      : { generate: { name: 'Ed25519' }, sign: { name: 'Ed25519' } };
 
 /** The algorithm to use: the first of ours the server lists (`dpop_signing_alg_values_supported`), ES256 when it lists none. */
 export function pickAlgorithm(supported: readonly string[] | undefined): DpopAlgorithm {
@@ -49,7 +51,7 @@ async function signerOf(pair: CryptoKeyPair, subtle: SubtleCrypto): Promise<Dpop
   const { kty, crv, x, y, n, e } = await subtle.exportKey('jwk', pair.publicKey);
   // Only the public members RFC 7638 hashes: never `d`, never `key_ops`/`ext` noise.
   const jwk = { kty, ...(crv === undefined ? {} : { crv }), ...(x === undefined ? {} : { x }), ...(y === undefined ? {} : { y }), ...(n === undefined ? {} : { n }), ...(e === undefined ? {} : { e }) } as PublicJwk;
-  const params = ALGORITHMS[alg].sign;
+  const params = algorithm(alg).sign;
   return { alg, jwk, sign: async (data) => new Uint8Array(await subtle.sign(params, pair.privateKey, data)) };
 }
 
@@ -75,7 +77,7 @@ export function webCryptoKeys(options: WebCryptoKeysOptions = {}): DpopKeySource
       const stored = await store.get(name);
       const usable = stored === undefined ? undefined : await signerOf(stored, subtle());
       if (usable !== undefined) return usable;
-      const generated = (await subtle().generateKey(ALGORITHMS[alg].generate, false, ['sign', 'verify'])) as CryptoKeyPair;
+      const generated = (await subtle().generateKey(algorithm(alg).generate, false, ['sign', 'verify'])) as CryptoKeyPair;
       const kept = await store.add(name, generated);
       const signer = await signerOf(kept, subtle());
       if (signer === undefined) throw new TypeError('The stored DPoP key uses an unsupported algorithm.');
