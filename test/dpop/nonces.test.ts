@@ -92,3 +92,23 @@ describe('DPoP nonces (RFC 9449 §8, §9)', () => {
     expect(server.counters.refreshCalls).toBe(0);
   });
 });
+
+describe('a token endpoint that keeps asking for a new nonce', () => {
+  it('is a transient refresh failure: the session and its refresh token are kept', async () => {
+    const server = env.server({ accessTokenTtl: 60 });
+    const auth = env.dpopClient({ autoRefresh: false });
+    await signIn(auth);
+    let n = 0;
+    env.msw.use(
+      http.post(`${server.origin}/auth/refresh`, () =>
+        HttpResponse.json({ error: 'use_dpop_nonce', error_description: 'nonce' }, { status: 400, headers: { 'DPoP-Nonce': `n-${++n}` } }),
+      ),
+    );
+    const log = record(auth);
+    const error = await auth.refresh().catch((e: unknown) => e);
+    expect((error as { retryable?: boolean }).retryable).toBe(true);
+    expect(env.to('/auth/refresh')).toHaveLength(2);
+    expect(log.of('session:end')).toEqual([]);
+    expect(auth.session.status).toBe('authenticated');
+  });
+});
