@@ -40,7 +40,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const o = normalizeOptions(options);
   const instanceId = Math.random().toString(36).slice(2, 10);
   const emitter = createEmitter(o.onListenerError);
-  const persistence = createPersistence(o.storage, o.storageKey, () => o.clock.now(), { clock: o.clock, ms: o.timeout });
+  // DPoP: one key per client id and storage key (shared by the tabs of an origin).
+  const dpop = o.dpop?.create({ keyName: `${o.clientId ?? 'tokenflight'}:${o.storageKey}`, now: () => o.clock.now() }) ?? null;
+  const stored = createPersistence(o.storage, o.storageKey, () => o.clock.now(), { clock: o.clock, ms: o.timeout });
+  const persistence = dpop === null ? stored : dpop.observe(stored);
   const endpoint = createTokenEndpoint({
     fetch: o.fetch,
     clock: o.clock,
@@ -57,6 +60,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     deviceInfo: o.deviceInfo,
     customRefresh: o.customRefresh,
     headers: o.endpointHeaders,
+    dpop,
   });
   // Revocation retries a transient failure later (bounded) and reports giving up as `session:error`.
   const revoker = createRevoker({
@@ -107,6 +111,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     isTrusted: createOriginCheck(o.origins),
     shouldRefresh: o.shouldRefresh ?? isTokenRejected,
     fetch: o.fetch,
+    dpop,
   });
   const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });
 
@@ -117,7 +122,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
     ready: coordinator.ready,
     login: (credentials) => coordinator.login(credentials),
-    logout: () => coordinator.logout(),
+    async logout() {
+      const result = await coordinator.logout();
+      await dpop?.loggedOut();
+      return result;
+    },
     refresh: () => coordinator.refresh(),
     async getAccessToken(signal) {
       return (await coordinator.usable(signal))?.accessToken ?? null;

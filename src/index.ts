@@ -5,6 +5,10 @@ export type { SessionSnapshot } from './session/snapshot';
 export type { CustomRefresh } from './endpoint/token-endpoint';
 export type { DeviceSession, SessionsApi } from './endpoint/sessions-api';
 
+// DPoP (RFC 9449): tree-shaken away unless `dpop()` is used
+export { dpop, webCryptoKeys, memoryKeyStore, indexedDbKeyStore, pickAlgorithm } from './dpop';
+export type { DpopOption, DpopOptions, DpopSigner, DpopKeySource, DpopKeyStore, DpopAlgorithm, PublicJwk, WebCryptoKeysOptions } from './dpop';
+
 // Events
 export type { AuthEvents, AuthEventName, EventOrigin, Unsubscribe } from './events';
 

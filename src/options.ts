@@ -1,4 +1,5 @@
 import type { Options as KyOptions } from 'ky';
+import type { DpopOption } from './dpop/session';
 import { ConfigError } from './errors';
 import type { CustomRefresh } from './endpoint/token-endpoint';
 import { defaultDeviceInfo } from './endpoint/device-info';
@@ -89,6 +90,13 @@ export interface AuthClientOptions {
   http?: Omit<KyOptions, 'baseUrl' | 'prefix'>;
   /** Receives errors thrown by event listeners. @default console.error */
   onListenerError?: (error: unknown) => void;
+  /**
+   * DPoP (RFC 9449): sender-constrained tokens. Pass `dpop()` (imported from `tokenflight`); without it
+   * no DPoP code is bundled and a `token_type: DPoP` answer is refused.
+   * @default undefined (Bearer only)
+   * @example createAuthClient({ baseUrl, protocol: 'oauth', clientId: 'app', dpop: dpop() })
+   */
+  dpop?: DpopOption;
 }
 
 const url = (value: string, base: string | undefined, name: string): string => {
@@ -183,6 +191,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     backoff: { base: positive(options.backoff?.base, 1000, 'backoff.base'), max: positive(options.backoff?.max, 60_000, 'backoff.max') },
     random: options.random ?? Math.random,
     http: options.http ?? {},
+    dpop: options.dpop ?? null,
     onListenerError: options.onListenerError ?? ((error: unknown) => console.error('tokenflight: an event listener threw', error)),
   };
 }

@@ -15,7 +15,14 @@ export class EndpointFailureError extends Error {
 export const isEndpointFailure = (e: unknown): e is EndpointFailureError => e instanceof EndpointFailureError;
 
 /** OAuth error codes that describe a temporary server condition rather than a dead grant. */
-const TEMPORARY = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
+const TEMPORARY = new Set([
+  'temporarily_unavailable',
+  'server_error',
+  'slow_down',
+  // RFC 9449 §8: a nonce challenge says nothing about the grant. The DPoP layer answers the first one; a
+  // second in a row is worth a later attempt (with the nonce it brought), never the end of the session.
+  'use_dpop_nonce',
+]);
 /**
  * What an OAuth `error` code looks like (`invalid_grant`, `unauthorized_client`, ...). Anything else
  * (free text, a value echoing a token) is not surfaced: the body then counts as no OAuth error body.

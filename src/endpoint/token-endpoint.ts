@@ -1,4 +1,5 @@
 import ky, { isTimeoutError } from 'ky';
+import type { DpopSession } from '../dpop/session';
 import { isSessionEndedError } from '../errors';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
 import { classifyResponse, classifySuccessBody, EndpointFailureError, type EndpointFailure } from './failure';
@@ -28,6 +29,8 @@ export interface EndpointConfig {
   customRefresh: CustomRefresh | undefined;
   /** Extra headers for the auth endpoints (an API key, a tenant id); never a token. */
   headers: Readonly<Record<string, string>>;
+  /** DPoP (RFC 9449): a proof on every call, nonce retry, `token_type: DPoP` answers. `null`: off (Bearer only). */
+  dpop?: DpopSession | null;
 }
 
 /** What a successful call returned: the parsed body, receipt time and server clock offset. */
@@ -48,6 +51,9 @@ export interface TokenEndpoint {
   /** One revocation attempt with the detail a retry policy needs; never throws. */
   revokeOnce(refreshToken: string | null): Promise<RevokeOutcome>;
 }
+
+/** Why a session bound to a DPoP key ends when that key is gone (cleared IndexedDB, another device). */
+export const DPOP_KEY_LOST = 'dpop-key-lost';
 
 /** Rejections of a revocation that mean the token is already unusable: nothing left to revoke. */
 const ALREADY_DEAD = new Set(['invalid_grant', 'invalid_token']);
@@ -82,8 +88,9 @@ function withoutRefreshToken(body: unknown): unknown {
 
 /** The only code that talks to login/refresh/revoke, through a bare ky instance without auth hooks. */
 export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
+  const dpop = config.dpop ?? null;
   const http = ky.create({
-    fetch: config.fetch,
+    fetch: dpop === null ? config.fetch : dpop.tokenFetch(config.fetch),
     retry: 0,
     throwHttpErrors: false,
     timeout: config.timeout,
@@ -132,6 +139,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     }
     const failure = classifySuccessBody(response.status, body);
     if (failure !== undefined) throw new EndpointFailureError(redact(failure, secret));
+    if (dpop !== null) body = dpop.mark(body, response);
     return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset };
   }
 
@@ -207,6 +215,8 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       if (config.customRefresh !== undefined) return custom(config.customRefresh, refreshToken);
       // No refresh token was issued (optional in RFC 6749 §5.1): nothing to send; the session ends with its access token.
       if (refreshToken === null && !config.cookie) throw new EndpointFailureError({ kind: 'terminal', reason: 'expired' });
+      // DPoP: a token bound to a key this client no longer holds can never be used: end the session without sending it.
+      if (dpop !== null && !(await dpop.holdsKeyFor(refreshToken))) throw new EndpointFailureError({ kind: 'terminal', reason: DPOP_KEY_LOST });
       if (config.protocol === 'json') {
         return post(config.refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, refreshToken);
       }

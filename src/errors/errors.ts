@@ -17,6 +17,7 @@ export type EndReason =
   | 'invalid_request'
   | 'unauthorized'
   | 'invalid-token'
+  | 'dpop-key-lost'
   | (string & {});
 
 export class ConfigError extends TokenflightError {

@@ -1,6 +1,8 @@
 import type { BeforeErrorHook, InitHook, Options } from 'ky';
 import { isHTTPError } from 'ky';
-import { ReplayError } from '../errors';
+import type { DpopSession } from '../dpop/session';
+import { DPOP_KEY_LOST } from '../endpoint/token-endpoint';
+import { ReplayError, SessionEndedError } from '../errors';
 import type { TokenSet } from '../session/token-set';
 
 /** What the hooks need from the session: its token for a request, and the token to replay with after a 401. */
@@ -17,6 +19,8 @@ export interface AuthHookConfig {
   isTrusted: (url: string) => boolean;
   shouldRefresh: (response: Response) => boolean;
   fetch: typeof globalThis.fetch;
+  /** DPoP (RFC 9449): bound tokens go out as `Authorization: DPoP` with a fresh proof per send. `null`: off. */
+  dpop?: DpopSession | null;
 }
 
 type FetchFn = NonNullable<Options['fetch']>;
@@ -39,26 +43,44 @@ function withBearer(request: Request, token: string): Request {
  * `HTTPError` never hold the token.
  */
 export function createAuthHooks(config: AuthHookConfig): { init: InitHook; beforeError: BeforeErrorHook } {
+  const dpop = config.dpop ?? null;
+  const holds = async (t: TokenSet): Promise<boolean> => t.jkt === undefined || (dpop !== null && (await dpop.holdsKey(t.jkt)));
+  /** A 401 that asks for a refresh: the configured rule, or (for a DPoP-bound token) a DPoP `invalid_token` challenge. */
+  const refused = (response: Response, t: TokenSet): boolean =>
+    config.shouldRefresh(response) || (t.jkt !== undefined && dpop !== null && dpop.isTokenRejected(response));
+
+  /** Sends with the token: Bearer, or for a DPoP-bound token the DPoP scheme with a fresh proof (never Bearer). */
+  const present = async (send: (request: Request) => Promise<Response>, request: Request, t: TokenSet, token: string, replayable: boolean): Promise<Response> => {
+    if (t.jkt === undefined) return send(withBearer(request, token));
+    if (dpop === null || !(await holds(t))) throw new SessionEndedError(DPOP_KEY_LOST);
+    return dpop.send(request, token, send, replayable);
+  };
+
   const init: InitHook = (options) => {
     const inner: FetchFn = options.fetch ?? config.fetch;
     const streamBody = isStream(options.body);
     const context: Record<string | symbol, unknown> = (options.context ??= {});
     let replayed = false;
 
+    /** A session bound to a key this client no longer holds ends through the refresh (once, `dpop-key-lost`) instead of failing on every call. */
+    const held = async (t: TokenSet | null, signal: AbortSignal): Promise<TokenSet | null> =>
+      t === null || (await holds(t)) ? t : config.session.afterUnauthorized(t, signal);
+
     const authFetch: FetchFn = async (input, requestInit) => {
       const request = input instanceof Request ? input : new Request(input, requestInit);
       // A caller's own Authorization header (Basic, another scheme) is theirs: no token, no refresh.
       if (!config.isTrusted(request.url) || request.headers.has('authorization')) return inner(request, requestInit);
-      const tokens = await config.session.usable(request.signal);
+      const tokens = await held(await config.session.usable(request.signal), request.signal);
       if (tokens === null || tokens.accessToken === null) return inner(request, requestInit);
       // The session may have ended between the lookup and now: a request never carries an ended session's token.
       config.session.assertCurrent(tokens);
       const spare = replayed || streamBody ? null : request.body === null ? request : request.clone();
-      const response = await inner(withBearer(request, tokens.accessToken), requestInit);
+      const send = (outgoing: Request) => inner(outgoing, requestInit);
+      const response = await present(send, request, tokens, tokens.accessToken, !streamBody);
       // The copy kept for a replay is a tee of the body: release it as soon as it cannot be needed.
       const release = () => void (spare !== request ? spare?.body?.cancel().catch(() => undefined) : undefined);
       // After a redirect the 401 may come from another origin: only a trusted origin's 401 may spend the refresh token.
-      if (replayed || (response.redirected && !config.isTrusted(response.url)) || !config.shouldRefresh(response)) {
+      if (replayed || (response.redirected && !config.isTrusted(response.url)) || !refused(response, tokens)) {
         release();
         return response;
       }
@@ -82,8 +104,8 @@ export function createAuthHooks(config: AuthHookConfig): { init: InitHook; befor
       if (!config.isTrusted(spare.url)) return response;
       void response.body?.cancel().catch(() => undefined);
       config.session.assertCurrent(next);
-      const replay = await inner(withBearer(spare, next.accessToken), requestInit);
-      if (config.shouldRefresh(replay)) config.session.rejectedAfterRefresh(next.generation);
+      const replay = await present(send, spare, next, next.accessToken, true);
+      if (refused(replay, next)) config.session.rejectedAfterRefresh(next.generation);
       return replay;
     };
     options.fetch = authFetch;

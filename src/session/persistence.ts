@@ -17,6 +17,7 @@ export function toStored(tokens: TokenSet): StoredSession {
     generation: tokens.generation,
     scope: tokens.scope,
     sid: tokens.sessionId,
+    ...(tokens.jkt === undefined ? {} : { jkt: tokens.jkt }),
   };
 }
 
@@ -38,6 +39,7 @@ export function fromStored(stored: StoredSession, now: number = Number.POSITIVE_
     claims: decodeClaims(stored.accessToken),
     generation: stored.generation,
     sessionId: stored.sid ?? derivedSessionId('legacy', stored.refreshToken ?? stored.accessToken),
+    ...(stored.jkt === undefined ? {} : { jkt: stored.jkt }),
   };
 }
 

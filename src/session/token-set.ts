@@ -1,4 +1,5 @@
 import { jwtDecode } from 'jwt-decode';
+import { proofKeyOf } from '../dpop/marker';
 import { isB64Token, isRefreshToken } from './b64token';
 
 /** A committed token set. Never leaves the client except as the Bearer header and the storage blob. */
@@ -18,6 +19,8 @@ export interface TokenSet {
    * lets a tab tell "newer tokens of my session" from "another session". Random, never derived from a token.
    */
   readonly sessionId: string;
+  /** DPoP: the RFC 7638 thumbprint of the key the tokens are bound to (`token_type: DPoP`); absent for Bearer tokens. */
+  readonly jkt?: string;
 }
 
 export type ParsedTokens = Omit<TokenSet, 'generation' | 'sessionId'>;
@@ -108,7 +111,9 @@ export function parseTokenResponse(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: 'not-an-object' };
   const record = body as Record<string, unknown>;
   const tokenType = pick(record, 'token_type', 'tokenType');
-  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
+  // RFC 9449 §5: `DPoP` only when this very response answered a proof (the DPoP layer marked it); refused otherwise.
+  const jkt = typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop' ? proofKeyOf(record) : undefined;
+  if (tokenType !== undefined && jkt === undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
     return { ok: false, problem: 'token-type' };
   }
   const accessToken = pick(record, 'access_token', 'accessToken');
@@ -133,6 +138,7 @@ export function parseTokenResponse(
       // control characters in a scope (§3.3 allows none): never commit what cannot be reloaded.
       scope: typeof scope === 'string' ? (/[\u0000-\u001f\u007f]/.test(scope) ? null : scope) : (context.previousScope ?? null),
       claims,
+      ...(jkt === undefined ? {} : { jkt }),
     },
   };
 }

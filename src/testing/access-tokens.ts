@@ -41,6 +41,8 @@ export class AccessTokens {
     private readonly clock: ServerClock,
     private readonly ttl: number,
     private readonly audience: string,
+    /** The key thumbprint a family is bound to (DPoP): its access tokens carry it as `cnf.jkt`. */
+    readonly boundKey: (familyId: string) => string | undefined = () => undefined,
   ) {
     this.#key = importHmacKey(secret);
   }
@@ -51,7 +53,10 @@ export class AccessTokens {
     const exp = Math.ceil((this.clock.now() + this.ttl * 1000) / 1000);
     const jti = randomId();
     this.#issued.add(jti);
-    return signJwt(await this.#key, { ...content, sub: content.sub, aud: audience, iat, exp, jti, scope, sid: familyId });
+    const jkt = this.boundKey(familyId);
+    // RFC 9449 §6.1: a key-bound access token confirms the key by its RFC 7638 thumbprint.
+    const cnf = jkt === undefined ? {} : { cnf: { jkt } };
+    return signJwt(await this.#key, { ...content, sub: content.sub, aud: audience, iat, exp, jti, scope, sid: familyId, ...cnf });
   }
 
   /** Rejects every access token issued so far. */

@@ -1,6 +1,7 @@
 import { AccessTokens } from './access-tokens';
 import { ServerClock } from './clock';
 import { CounterBook } from './counters';
+import { DpopService } from './dpop/service';
 import { FaultQueue } from './faults';
 import { KeyStore } from './key-store';
 import type { ResolvedOptions } from './options';
@@ -17,6 +18,7 @@ export interface ServerContext {
   readonly access: AccessTokens;
   readonly sessions: Sessions;
   readonly rotator: Rotator;
+  readonly dpop: DpopService;
   /** Revokes a whole key family; the number of records revoked. */
   revokeFamily(familyId: string): number;
 }
@@ -25,7 +27,8 @@ export function createContext(options: ResolvedOptions): ServerContext {
   const clock = new ServerClock(options.now);
   const store = new KeyStore();
   const counters = new CounterBook();
-  const access = new AccessTokens(options.secret, clock, options.accessTokenTtl, options.audience);
+  const dpop = new DpopService(options.dpop, clock, counters);
+  const access = new AccessTokens(options.secret, clock, options.accessTokenTtl, options.audience, (familyId) => dpop.boundTo(familyId));
   const sessions = new Sessions(options, clock, store, access);
   const rotator = new Rotator(options.rotation, sessions, store, clock, counters);
   return {
@@ -37,6 +40,7 @@ export function createContext(options: ResolvedOptions): ServerContext {
     access,
     sessions,
     rotator,
+    dpop,
     revokeFamily(familyId) {
       rotator.forget(familyId);
       return store.revokeFamily(familyId, clock.now());

@@ -17,6 +17,10 @@ function empty(): AuthServerCounters {
     requestsPerBody: {},
     refreshTokensSeenInUrl: 0,
     bearerOnTokenEndpoint: 0,
+    dpopProofsAccepted: 0,
+    dpopProofsRejected: {},
+    dpopNonceChallenges: 0,
+    dpopJtiReplays: 0,
   };
 }
 
@@ -40,9 +44,14 @@ export class CounterBook {
     bump(this.#values.requestsPerBody, key);
   }
 
+  countDpopRejection(reason: string): void {
+    bump(this.#values.dpopProofsRejected, reason);
+  }
+
   snapshot(): AuthServerCounters {
     return {
       ...this.#values,
+      dpopProofsRejected: { ...this.#values.dpopProofsRejected },
       requestsPerToken: { ...this.#values.requestsPerToken },
       requestsPerBody: { ...this.#values.requestsPerBody },
     };

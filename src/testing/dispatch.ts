@@ -1,4 +1,5 @@
 import type { ServerContext } from './context';
+import { withDpop } from './dpop/admission';
 import { applyFault } from './fault-responses';
 import { addCorsHeaders, preflight } from './http/cors';
 import { json, methodNotAllowed, notFound } from './http/responses';
@@ -11,8 +12,8 @@ async function route(ctx: ServerContext, request: Request, url: URL): Promise<Re
   if (match.kind === 'not-found') return notFound();
   if (match.kind === 'method-not-allowed') return methodNotAllowed(match.allowed);
   const { endpoint, handler } = match.route;
-  const run = (): Promise<Response> => handler(ctx, request, match.params);
-  if (endpoint === 'control') return run();
+  if (endpoint === 'control') return handler(ctx, request, match.params);
+  const run = (): Promise<Response> => withDpop(ctx, endpoint, request, () => handler(ctx, request, match.params));
   const fault = ctx.faults.take(endpoint);
   const response = fault ? await applyFault(fault, endpoint, run) : await run();
   if (endpoint === 'resource' && response.status === 401) ctx.counters.increment('unauthorized');

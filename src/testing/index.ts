@@ -9,6 +9,8 @@ export type {
   AuthServerCounters,
   AuthServerOptions,
   AuthServerUser,
+  DpopControls,
+  DpopServerOptions,
   Fault,
   FaultEndpoint,
   IssueTokensOptions,

@@ -1,4 +1,5 @@
 import { randomToken } from './encoding';
+import { resolveDpopOptions, type ResolvedDpopOptions } from './dpop/service';
 import type { AuthServerOptions, AuthServerUser, RotationMode } from './types';
 
 export interface ResolvedUser {
@@ -20,6 +21,7 @@ export interface ResolvedOptions {
   readonly audience: string;
   readonly secret: string;
   readonly now: () => number;
+  readonly dpop: ResolvedDpopOptions;
 }
 
 const THIRTY_DAYS = 30 * 24 * 60 * 60;
@@ -62,6 +64,7 @@ export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions
     audience: options.audience ?? 'tokenflight-api',
     secret: options.secret ?? randomToken(32),
     now: options.now ?? (() => Date.now()),
+    dpop: resolveDpopOptions(options.dpop),
   };
 }
 

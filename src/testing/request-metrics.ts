@@ -1,5 +1,6 @@
 import type { ServerContext } from './context';
 import { sha256Hex } from './crypto';
+import { readDpopToken } from './dpop/resource-access';
 import { readBearer } from './http/request-data';
 import type { Route } from './router';
 
@@ -55,7 +56,7 @@ export async function countRequest(ctx: ServerContext, request: Request, url: UR
   }
   if (endpoint === 'resource') {
     counters.increment('resourceRequests');
-    const token = readBearer(request);
+    const token = readBearer(request) ?? readDpopToken(request);
     const jti = token ? await ctx.access.signedJti(token) : undefined;
     if (jti !== undefined) counters.countToken(jti);
     if (route.echo) counters.countBody(await bodyKey(request));

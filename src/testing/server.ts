@@ -52,6 +52,16 @@ export function createAuthServer(options: AuthServerOptions = {}): AuthServer {
       if (revoked) ctx.counters.increment('revocations');
       return revoked;
     },
+    dpop: {
+      requireNonce: (faces) => ctx.dpop.nonces.require(faces),
+      rotateNonceEvery: (count) => ctx.dpop.nonces.rotateEvery(count),
+      rotateNonce: () => ctx.dpop.nonces.rotate(),
+      rejectNextProof: (times) => ctx.dpop.rejectNextProof(times),
+      boundKey: (jti) => {
+        const record = ctx.store.get(jti);
+        return record === undefined ? undefined : ctx.dpop.boundTo(record.familyId);
+      },
+    },
     async issueTokens(username, issue = {}) {
       const user = userOrThrow(username);
       const scope = issue.scope === undefined ? user.scope : normaliseScope(issue.scope);

@@ -15,6 +15,8 @@ export interface IssuedPair {
   readonly scope: string;
   /** When the refresh token's family expires (epoch ms). */
   readonly refreshExpiresAt: number;
+  /** `DPoP` when the family is bound to a key (RFC 9449 §5), `Bearer` otherwise. */
+  readonly tokenType: 'Bearer' | 'DPoP';
 }
 
 export interface StartOptions {
@@ -101,7 +103,8 @@ export class Sessions {
   /** An access token for the record, paired with the given raw refresh token. */
   async pair(record: StoredKey, refreshToken: string, scope: string = record.content.scope): Promise<IssuedPair> {
     const accessToken = await this.access.issue(record.content, record.audience, record.familyId, scope);
-    return { accessToken, refreshToken, expiresIn: this.options.accessTokenTtl, scope, refreshExpiresAt: record.expiresAt };
+    const tokenType = this.access.boundKey(record.familyId) === undefined ? 'Bearer' : 'DPoP';
+    return { accessToken, refreshToken, expiresIn: this.options.accessTokenTtl, scope, refreshExpiresAt: record.expiresAt, tokenType };
   }
 
   /** A cached pair again while its access token is accepted; otherwise the same refresh token with a fresh access token. */

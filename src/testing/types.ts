@@ -34,6 +34,36 @@ export interface AuthServerOptions {
   readonly secret?: string;
   /** Clock in epoch ms. Default reads Date.now() at call time. */
   readonly now?: () => number;
+  /** DPoP (RFC 9449): proofs are always checked when sent; these options tune the checks. */
+  readonly dpop?: DpopServerOptions;
+}
+
+/** The DPoP checks of the reference server. */
+export interface DpopServerOptions {
+  /** Accepted proof algorithms (`dpop_signing_alg_values_supported`). Default ['ES256', 'RS256', 'PS256', 'EdDSA']. */
+  readonly algs?: readonly string[];
+  /** Require server-provided nonces: `true` at both servers, `'as'` (token endpoints) or `'rs'` (API) only. Default false. */
+  readonly nonce?: boolean | 'as' | 'rs';
+  /** Rotate the nonce after this many accepted proofs; 0 never. Default 0. */
+  readonly rotateNonceEvery?: number;
+  /** Accepted distance of a proof's `iat` from the server clock, seconds. Default 60. */
+  readonly proofWindow?: number;
+  /** Token requests without a proof are refused (every new session is key-bound). Default false. */
+  readonly required?: boolean;
+}
+
+/** Runtime DPoP controls and faults. */
+export interface DpopControls {
+  /** `true`: both servers require a nonce; `'as'` / `'rs'`: only that one; `false`: none. */
+  requireNonce(faces: boolean | 'as' | 'rs'): void;
+  /** Rotate the nonce every `count` accepted proofs (0: never). */
+  rotateNonceEvery(count: number): void;
+  /** Rotate the nonce now: the next proof carrying the old one gets a nonce challenge. */
+  rotateNonce(): void;
+  /** The next `times` proofs are refused as `invalid_dpop_proof`. */
+  rejectNextProof(times?: number): void;
+  /** The key thumbprint (`jkt`) a refresh key family is bound to, if any. */
+  boundKey(jti: string): string | undefined;
 }
 
 /** Endpoints faults can be injected into. */
@@ -66,6 +96,14 @@ export interface AuthServerCounters {
   requestsPerBody: Record<string, number>;
   refreshTokensSeenInUrl: number;
   bearerOnTokenEndpoint: number;
+  /** DPoP proofs that passed every check. */
+  dpopProofsAccepted: number;
+  /** Refused proofs and presentations by reason (`nonce`, `jti-replay`, `htu`, `key-mismatch`, `bearer-for-bound`, ...). */
+  dpopProofsRejected: Record<string, number>;
+  /** `use_dpop_nonce` answers (both servers). */
+  dpopNonceChallenges: number;
+  /** Proofs refused because their `jti` was seen before. */
+  dpopJtiReplays: number;
 }
 
 /** Claims a refresh key grants to the access tokens minted from it. */
@@ -164,4 +202,6 @@ export interface AuthServer {
   revokeKey(jti: string): boolean;
   /** Starts a session without going through HTTP (no counters touched). */
   issueTokens(username: string, options?: IssueTokensOptions): Promise<TokenPair>;
+  /** DPoP nonces and faults. */
+  readonly dpop: DpopControls;
 }

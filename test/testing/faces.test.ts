@@ -119,10 +119,10 @@ describe('both faces', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
     expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, idempotency-key, x-request-id');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, dpop, idempotency-key, x-request-id');
     const response = await fetch(`${base}/api/me`, { headers: { origin } });
     expect(response.headers.get('access-control-allow-origin')).toBe(origin);
-    expect(response.headers.get('access-control-expose-headers')).toBe('www-authenticate, date, retry-after');
+    expect(response.headers.get('access-control-expose-headers')).toBe('www-authenticate, date, retry-after, dpop-nonce');
   });
 
   it('drives the server through the HTTP control endpoints', async () => {

@@ -469,6 +469,10 @@ describe('fault injection and counters', () => {
       requestsPerBody: {},
       refreshTokensSeenInUrl: 0,
       bearerOnTokenEndpoint: 0,
+      dpopProofsAccepted: 0,
+      dpopProofsRejected: {},
+      dpopNonceChallenges: 0,
+      dpopJtiReplays: 0,
     });
     expect((await refreshAt(server.origin, second.refreshToken)).status).toBe(401);
   });

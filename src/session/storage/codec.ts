@@ -16,14 +16,17 @@ const isToken = (v: unknown): v is string | null => v === null || isB64Token(v);
 /** Far above any real count (one per refresh), yet leaves room to increment: a stored MAX_SAFE_INTEGER + 1 would no longer load. */
 const MAX_GENERATION = 2 ** 48;
 
+/** An RFC 7638 SHA-256 thumbprint: 32 bytes, base64url. */
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 /** A session identity as stored and broadcast: short, printable, nothing a header or a log could be confused by. */
 export const isSessionId = (v: unknown): v is string => typeof v === 'string' && /^[\w-]{1,64}$/.test(v);
 
 export function encodeSession(s: StoredSession): string {
-  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid } = s;
-  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid });
+  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, jkt } = s;
+  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, ...(jkt === undefined ? {} : { jkt }) });
 }
 
 /** Validates a stored blob field by field; storage is untrusted. Never throws. */
@@ -44,7 +47,7 @@ export function decodeSession(raw: string): DecodeResult {
   ) {
     return { ok: false, reason: 'malformed' };
   }
-  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid } = o as Record<string, unknown>;
+  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, jkt } = o as Record<string, unknown>;
   if (v !== 1) return { ok: false, reason: 'version' };
   if (
     !isToken(accessToken) ||
@@ -56,12 +59,23 @@ export function decodeSession(raw: string): DecodeResult {
     (generation as number) < 1 ||
     (generation as number) > MAX_GENERATION ||
     !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope))) ||
-    !(sid === undefined || isSessionId(sid))
+    !(sid === undefined || isSessionId(sid)) ||
+    !(jkt === undefined || (typeof jkt === 'string' && THUMBPRINT.test(jkt)))
   ) {
     return { ok: false, reason: 'invalid' };
   }
   return {
     ok: true,
-    session: { v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation: generation as number, scope, ...(sid === undefined ? {} : { sid }) },
+    session: {
+      v: 1,
+      accessToken,
+      refreshToken,
+      expiresAt,
+      receivedAt,
+      generation: generation as number,
+      scope,
+      ...(sid === undefined ? {} : { sid }),
+      ...(jkt === undefined ? {} : { jkt: jkt as string }),
+    },
   };
 }

@@ -24,4 +24,6 @@ export interface StoredSession {
   scope: string | null;
   /** The session's identity (see `TokenSet.sessionId`); absent in blobs written by 0.1.0. */
   sid?: string;
+  /** DPoP: thumbprint of the key the tokens are bound to. */
+  jkt?: string;
 }

@@ -1,5 +1,6 @@
 import type { AccessTokenClaims } from '../access-tokens';
 import type { ServerContext } from '../context';
+import { readDpopToken, refuseBoundBearer, requireDpop } from '../dpop/resource-access';
 import { json } from './responses';
 import { readBearer } from './request-data';
 
@@ -33,9 +34,13 @@ export function insufficientScope(scope: string): Response {
 
 /** Verifies the request's Bearer access token against the server clock and audience. */
 export async function requireBearer(ctx: ServerContext, request: Request): Promise<BearerCheck> {
+  // DPoP (RFC 9449 §7): the DPoP scheme with a proof, and never a key-bound token as Bearer.
+  const dpopToken = readDpopToken(request);
+  if (dpopToken !== undefined) return requireDpop(ctx, request, dpopToken);
   const token = readBearer(request);
   if (token === undefined) return { ok: false, response: challenge() };
   if (token === '') return { ok: false, response: challenge('The access token is malformed') };
   const check = await ctx.access.verify(token);
-  return check.ok ? { ok: true, claims: check.claims } : { ok: false, response: challenge(check.description) };
+  if (!check.ok) return { ok: false, response: challenge(check.description) };
+  return refuseBoundBearer(ctx, check.claims) ?? { ok: true, claims: check.claims };
 }

@@ -1,5 +1,5 @@
-const ALLOW_HEADERS = 'authorization, content-type, idempotency-key, x-request-id';
-const EXPOSE_HEADERS = 'www-authenticate, date, retry-after';
+const ALLOW_HEADERS = 'authorization, content-type, dpop, idempotency-key, x-request-id';
+const EXPOSE_HEADERS = 'www-authenticate, date, retry-after, dpop-nonce';
 const ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 
 /** Adds CORS headers for credentialed cross-origin calls (echoing the Origin). */

@@ -1,4 +1,5 @@
 import type { ServerContext } from '../context';
+import { bindFamily, refuseUnboundUse } from '../dpop/binding';
 import { authError, json, noContent } from '../http/responses';
 import { readCookie, readJsonObject } from '../http/request-data';
 import { cleanDeviceInfo, type IssuedPair } from '../sessions';
@@ -15,7 +16,7 @@ function clearCookieHeaders(ctx: ServerContext): Record<string, string> {
 }
 
 function tokenResponse(ctx: ServerContext, pair: IssuedPair): Response {
-  const body = { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresIn: pair.expiresIn, tokenType: 'Bearer' };
+  const body = { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresIn: pair.expiresIn, tokenType: pair.tokenType };
   if (!ctx.options.cookieMode) return json(200, body);
   const { refreshToken: _omitted, ...rest } = body;
   const maxAge = Math.max(0, Math.floor((pair.refreshExpiresAt - ctx.clock.now()) / 1000));
@@ -48,6 +49,7 @@ export const login: RouteHandler = async (ctx, request) => {
     lifetime: ctx.options.refreshKeyLifetime,
     deviceInfo: cleanDeviceInfo(body['deviceInfo']),
   });
+  bindFamily(ctx, request, started.record.familyId); // DPoP: the session is bound to the proof's key
   return tokenResponse(ctx, await ctx.sessions.pair(started.record, started.refreshToken));
 };
 
@@ -56,6 +58,8 @@ export const refresh: RouteHandler = async (ctx, request) => {
   if (body === null) return authError(400, 'invalid_request', 'Expected a JSON object body');
   const refreshToken = presentedToken(ctx, request, body);
   if (refreshToken === undefined) return authError(400, 'invalid_request', 'refreshToken is required');
+  const unbound = await refuseUnboundUse(ctx, request, refreshToken); // DPoP: a bound token needs its key's proof
+  if (unbound) return unbound;
   const result = await ctx.rotator.refresh({ refreshToken, deviceInfo: cleanDeviceInfo(body['deviceInfo']) });
   if (!result.ok) {
     return json(401, { error: result.error, error_description: result.description }, clearCookieHeaders(ctx));

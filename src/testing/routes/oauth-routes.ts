@@ -1,4 +1,5 @@
 import type { ServerContext } from '../context';
+import { bindFamily, refuseUnboundUse } from '../dpop/binding';
 import { oauthError, oauthJson, raw } from '../http/responses';
 import { isFormRequest, readBasicClient, readForm } from '../http/request-data';
 import { isSubsetScope, normaliseScope } from '../scope';
@@ -26,14 +27,14 @@ function identifyClient(ctx: ServerContext, request: Request, params: URLSearchP
 function tokenBody(pair: IssuedPair): Response {
   return oauthJson(200, {
     access_token: pair.accessToken,
-    token_type: 'Bearer',
+    token_type: pair.tokenType,
     expires_in: pair.expiresIn,
     refresh_token: pair.refreshToken,
     scope: pair.scope,
   });
 }
 
-async function passwordGrant(ctx: ServerContext, params: URLSearchParams): Promise<Response> {
+async function passwordGrant(ctx: ServerContext, request: Request, params: URLSearchParams): Promise<Response> {
   const username = params.get('username');
   const password = params.get('password');
   if (username === null || password === null) return oauthError('invalid_request', 'username and password are required');
@@ -49,12 +50,15 @@ async function passwordGrant(ctx: ServerContext, params: URLSearchParams): Promi
     deviceInfo: null,
     content: { scope },
   });
+  bindFamily(ctx, request, started.record.familyId); // DPoP: the session is bound to the proof's key
   return tokenBody(await ctx.sessions.pair(started.record, started.refreshToken));
 }
 
-async function refreshGrant(ctx: ServerContext, params: URLSearchParams): Promise<Response> {
+async function refreshGrant(ctx: ServerContext, request: Request, params: URLSearchParams): Promise<Response> {
   const refreshToken = params.get('refresh_token');
   if (!refreshToken) return oauthError('invalid_request', 'refresh_token is required');
+  const unbound = await refuseUnboundUse(ctx, request, refreshToken); // DPoP: a bound token needs its key's proof
+  if (unbound) return unbound;
   const scope = params.get('scope');
   const result = await ctx.rotator.refresh({ refreshToken, deviceInfo: null, ...(scope === null ? {} : { scope }) });
   return result.ok ? tokenBody(result.pair) : oauthError(result.error, result.description);
@@ -69,8 +73,8 @@ export const token: RouteHandler = async (ctx, request) => {
   if (!grantType) return oauthError('invalid_request', 'grant_type is required');
   const client = identifyClient(ctx, request, params, true);
   if (!client.ok) return client.response;
-  if (grantType === 'password') return passwordGrant(ctx, params);
-  if (grantType === 'refresh_token') return refreshGrant(ctx, params);
+  if (grantType === 'password') return passwordGrant(ctx, request, params);
+  if (grantType === 'refresh_token') return refreshGrant(ctx, request, params);
   return oauthError('unsupported_grant_type', `Unsupported grant_type ${grantType}`);
 };
 

@@ -1,0 +1,70 @@
+import { isResourceNonceChallenge, isTokenEndpointNonceChallenge } from './challenge';
+import type { createNonceCache } from './nonces';
+import { createProof, type Sha256 } from './proof';
+import type { DpopSigner } from './types';
+
+type Send = (request: Request) => Promise<Response>;
+
+export interface SenderContext {
+  readonly nonces: ReturnType<typeof createNonceCache>;
+  readonly sha256: Sha256;
+  readonly now: () => number;
+  readonly jti: () => string;
+}
+
+export interface ProvenSend {
+  readonly signer: DpopSigner;
+  /** Resource requests: the bound access token (`Authorization: DPoP`, `ath`). */
+  readonly accessToken?: string;
+  /** `as`: a 400 `use_dpop_nonce` body; `rs`: a 401 DPoP `use_dpop_nonce` challenge. */
+  readonly face: 'as' | 'rs';
+  /** False for stream bodies: a nonce challenge then goes to the caller. */
+  readonly replayable: boolean;
+}
+
+async function withProof(request: Request, how: ProvenSend, ctx: SenderContext): Promise<Request> {
+  const proof = await createProof(
+    how.signer,
+    {
+      htm: request.method,
+      url: request.url,
+      iat: Math.floor(ctx.now() / 1000),
+      jti: ctx.jti(),
+      nonce: ctx.nonces.get(request.url),
+      accessToken: how.accessToken,
+    },
+    ctx.sha256,
+  );
+  // Copied entry by entry: `new Headers(headers)` can lose entries where Headers is patched (MSW's interceptors).
+  const headers = new Headers([...request.headers]);
+  headers.set('dpop', proof);
+  if (how.accessToken !== undefined) headers.set('authorization', `DPoP ${how.accessToken}`);
+  return new Request(request, { headers });
+}
+
+/**
+ * Sends with a fresh proof; remembers the answer's nonce; on a nonce challenge sends once more with a
+ * new proof carrying the new nonce (RFC 9449 §8, §9). The second answer goes to the caller whatever
+ * it is: a second challenge is not retried.
+ */
+export async function sendWithProof(request: Request, send: Send, how: ProvenSend, ctx: SenderContext): Promise<Response> {
+  const spare = !how.replayable ? null : request.body === null ? request : request.clone();
+  const release = () => void (spare !== request ? spare?.body?.cancel().catch(() => undefined) : undefined);
+  let first: Response;
+  try {
+    first = await send(await withProof(request, how, ctx));
+  } catch (error) {
+    release();
+    throw error;
+  }
+  ctx.nonces.remember(request.url, first);
+  const challenged = first.headers.has('dpop-nonce') && (how.face === 'rs' ? isResourceNonceChallenge(first) : await isTokenEndpointNonceChallenge(first));
+  if (!challenged || spare === null) {
+    release();
+    return first;
+  }
+  void first.body?.cancel().catch(() => undefined);
+  const second = await send(await withProof(spare, how, ctx));
+  ctx.nonces.remember(request.url, second);
+  return second;
+}
