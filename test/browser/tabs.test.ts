@@ -174,6 +174,28 @@ describe.skipIf(!available && !required)(`many tabs in real Chromium (${CHROMIUM
     console.info(`[browser] 5 tabs, server-side expiry: refreshCalls=1 reuse=0 unauthorized=${server.counters.unauthorized}`);
   });
 
+  it('a refresh token the server rejected is never posted again by another tab: 5 tabs, revoked family, 8 rounds', async () => {
+    const { server, pages, expireTokens } = await start(5);
+    for (let round = 1; round <= 8; round++) {
+      // The whole family is revoked at the server and every access token is expired on both sides.
+      for (const key of server.keys('ada')) server.revokeKey(key.jti);
+      server.resetCounters();
+      await expireTokens();
+      const results = await Promise.all(
+        pages.map((p) => p.evaluate(() => Promise.all([window.harness.get('api/me'), window.harness.get('api/items/1'), window.harness.get('api/items/2')]))),
+      );
+      expect(results.flat().every((r: HarnessResult) => !r.ok)).toBe(true);
+      // The one tab holding the lock posted the token and got invalid_grant; no other tab posted it again.
+      expect(server.counters.refreshCalls).toBe(1);
+      await Promise.all(pages.map((p) => p.waitForFunction(() => window.harness.session().status === 'unauthenticated', undefined, WAIT)));
+      expect(await stored(tab(pages, 0))).toBeNull();
+      // Sign in again for the next round.
+      await tab(pages, round % 5).evaluate(() => window.harness.login());
+      await Promise.all(pages.map((p) => p.waitForFunction(() => window.harness.session().status === 'authenticated', undefined, WAIT)));
+    }
+    console.info('[browser] revoked family, 5 tabs x 3 requests, 8 rounds: the rejected refresh token was posted once per round');
+  });
+
   it('logout in one tab signs every other tab out (origin remote) and leaves localStorage empty', async () => {
     const { server, pages } = await start(5);
     expect(await stored(tab(pages, 3))).not.toBeNull();
