@@ -255,8 +255,11 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     deferUntil(until: number): void {
       if (until > (serverRetryAt ?? 0)) serverRetryAt = until;
     },
-    /** New tokens committed: failures are forgotten (a server's `Retry-After` is not). */
-    succeeded: forget,
+    /** New tokens committed (here or by another tab): the server answers again, failures and its `Retry-After` are forgotten. */
+    succeeded(): void {
+      forget();
+      serverRetryAt = null;
+    },
     /** Releases what the refresh holds across calls (its lock mark). */
     dispose: flow.dispose,
     /** A new epoch: the refresh in flight is abandoned (it can no longer land) and failures are forgotten. */
