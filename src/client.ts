@@ -84,7 +84,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
     onCommitted(tokens, kind) {
       scheduler?.reschedule();
-      if (kind !== 'none' && o.channel !== null) o.channel.post({ type: kind, generation: Math.max(1, tokens?.generation ?? coordinator.snapshot.generation), from: instanceId });
+      try {
+        if (kind !== 'none') o.channel?.post({ type: kind, generation: Math.max(1, tokens?.generation ?? coordinator.snapshot.generation), from: instanceId });
+      } catch {
+        // A channel that throws: other contexts still converge through storage.
+      }
     },
   });
   scheduler = createScheduler({ coordinator, clock: o.clock, lifecycle: o.lifecycle, enabled: o.autoRefresh });

@@ -17,16 +17,22 @@ export interface LockManager {
   isMarked?(name: string): Promise<boolean>;
 }
 
+type LockSnapshot = { held?: ReadonlyArray<{ name?: string | undefined }> | undefined };
+
 /** The subset of the Web Locks `LockManager` used here; `navigator.locks` fits. */
 export interface LockManagerLike {
   request<T>(name: string, options: { mode: 'exclusive' | 'shared'; signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
-  query?(): Promise<{ held?: ReadonlyArray<{ name?: string | undefined }> | undefined }>;
+  query?(): Promise<LockSnapshot>;
 }
 
-/** Web Locks (shared by every tab and worker of an origin); falls back to `localLock` when absent. */
+/**
+ * Web Locks (shared by every tab and worker of an origin); falls back to `localLock` when absent.
+ * `queryTimeout` bounds `isMarked` (a `query()` that never answers).
+ */
 export function webLocks(
   locks: LockManagerLike | undefined = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks,
   clock: Clock = systemClock,
+  queryTimeout = 1000,
 ): LockManager {
   if (!locks) return localLock(clock);
   return {
@@ -82,14 +88,22 @@ export function webLocks(
       }
       return release;
     },
-    async isMarked(name) {
-      try {
-        const state = await locks.query?.();
-        return state?.held?.some((lock) => lock.name === name) === true;
-      } catch {
-        return false;
-      }
-    },
+    // A `query()` that has not answered within `queryTimeout` counts as "marked": the caller then waits for its view
+    // of the store to catch up (bounded by its own limit) rather than risk posting a token another tab may have just
+    // spent, which would revoke the whole token family and sign every tab out. A `query()` that fails or is missing
+    // says marks are not available here: "not marked", as for a lock without marks (the storage re-read still applies).
+    isMarked: (name) =>
+      new Promise<boolean>((resolve) => {
+        const timer = clock.setTimeout(() => resolve(true), queryTimeout);
+        const answer = (marked: boolean) => {
+          clock.clearTimeout(timer);
+          resolve(marked);
+        };
+        new Promise<LockSnapshot | undefined>((query) => query(locks.query?.())).then(
+          (state) => answer(state?.held?.some((lock) => lock.name === name) === true),
+          () => answer(false),
+        );
+      }),
   };
 }
 
