@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { localChannelHub, webLocks, webStorage, type AuthClient, type SyncChannel } from '../../src';
 import type { LockManagerLike } from '../../src/sync';
 import { jump, setup, signIn } from '../client/support';
@@ -7,12 +7,12 @@ import { fakeNavigatorLocks, trackedFetch } from './support';
 
 const env = setup();
 
-/** The requests of a test on the (mocked) network: fake time waits for them. */
+/** The requests of a test's tabs on the (mocked) network: fake time waits for them. */
 let network = trackedFetch();
-const client = (options: Parameters<typeof env.client>[0]) => {
+beforeEach(() => {
   network = trackedFetch();
-  return env.client({ fetch: network.fetch, ...options });
-};
+});
+const client = (options: Parameters<typeof env.client>[0]) => env.client({ fetch: network.fetch, ...options });
 
 /** Runs the fake clock in steps, letting MSW and WebCrypto keep pace, until `work` settles; fails instead of hanging. */
 async function drive<T>(work: Promise<T>, maxMs = 60_000, stepMs = 50): Promise<{ value: Promise<T>; elapsed: number }> {
