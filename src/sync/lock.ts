@@ -99,10 +99,9 @@ export function webLocks(
           clock.clearTimeout(timer);
           resolve(marked);
         };
-        new Promise<LockSnapshot | undefined>((query) => query(locks.query?.())).then(
-          (state) => answer(state?.held?.some((lock) => lock.name === name) === true),
-          () => answer(false),
-        );
+        new Promise<LockSnapshot | undefined>((query) => query(locks.query?.()))
+          .then((state) => state?.held?.some((lock) => lock.name === name) === true)
+          .then(answer, () => answer(false));
       }),
   };
 }

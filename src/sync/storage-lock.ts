@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type TimerHandle } from '../lifecycle/clock';
+import { MAX_TIMER_MS, systemClock, type Clock, type TimerHandle } from '../lifecycle/clock';
 import type { WebStorageLike } from '../session/storage/web';
 import type { LockManager } from './lock';
 
@@ -36,14 +36,17 @@ export function storageLock(storage: WebStorageLike, { clock = systemClock, rand
       return false;
     }
   };
-  /** An expiry in force, and no further ahead than `ttl` (one dated beyond, written before the clock went back, is void). */
-  const live = (until: unknown, ttl: number): boolean => (until as number) > now() && (until as number) <= now() + ttl;
+  /**
+   * An expiry in force. One further ahead than any lease or mark can last (written while the device clock was far
+   * ahead) is void; a smaller step back only makes a waiter wait its own bound, as for a live holder.
+   */
+  const live = (until: unknown): boolean => (until as number) > now() && (until as number) < now() + MAX_TIMER_MS;
   /** The marks as a fresh plain object, whatever the key holds (a spread drops anything that is not one). */
   const marks = (): Record<string, unknown> => ({ ...io(() => JSON.parse(storage.getItem(MARKS) ?? '{}') as object) });
   /** Edits the marks, dropping the expired ones (a tab that closed while holding its mark). */
   const editMarks = (edit: (all: Record<string, unknown>) => unknown): void => {
     const all = marks();
-    for (const key in all) if (!live(all[key], markTtl)) delete all[key];
+    for (const key in all) if (!live(all[key])) delete all[key];
     edit(all);
     io(() => storage.setItem(MARKS, JSON.stringify(all)));
   };
@@ -56,7 +59,7 @@ export function storageLock(storage: WebStorageLike, { clock = systemClock, rand
       /** The owner of the lease in force, or '' when there is none. */
       const holder = (): string => {
         const [owner = '', until] = (io(() => storage.getItem(key)) || '').split(' ');
-        return live(Number(until), timeoutMs) ? owner : '';
+        return live(Number(until)) ? owner : '';
       };
       const lease = (): boolean => io(() => storage.setItem(key, `${me} ${now() + timeoutMs}`)) !== false;
       let acquired = false;
@@ -88,7 +91,7 @@ export function storageLock(storage: WebStorageLike, { clock = systemClock, rand
     },
     isMarked: async (name) => {
       const all = marks();
-      return Object.keys(all).some((key) => key.startsWith(`${name} `) && live(all[key], markTtl));
+      return Object.keys(all).some((key) => key.startsWith(`${name} `) && live(all[key]));
     },
   };
 }
