@@ -38,54 +38,49 @@ export function webLocks(
   return {
     async run<T>(name: string, timeoutMs: number, fn: (acquired: boolean) => Promise<T>): Promise<T> {
       const abort = new AbortController();
-      let state = 'waiting' as 'waiting' | 'granted' | 'gave-up';
-      let giveUp: () => void = () => undefined;
+      /** 0 waiting, 1 granted, 2 gave up. */
+      let state = 0;
+      let giveUp!: (value: null) => void;
       // The wait is bounded here, not by the implementation honouring `signal`: a request that never
       // settles (a buggy or deadlocked lock manager) still lets the caller go on after `timeoutMs`.
-      const gaveUp = new Promise<null>((resolve) => (giveUp = () => resolve(null)));
+      const gaveUp = new Promise<null>((resolve) => (giveUp = resolve));
       const timer = clock.setTimeout(() => {
-        if (state !== 'waiting') return;
-        state = 'gave-up';
-        giveUp();
+        if (state) return;
+        state = 2;
+        giveUp(null);
         abort.abort();
       }, timeoutMs);
-      type Settled = { ok: true; value: T } | { ok: false; error: unknown };
-      let request: Promise<Settled>;
-      try {
-        request = locks
-          .request(name, { mode: 'exclusive', signal: abort.signal }, async () => {
+      // `new Promise` turns a request that throws at once into a failed one.
+      const request = new Promise<T>((resolve) =>
+        resolve(
+          locks.request(name, { mode: 'exclusive', signal: abort.signal }, async () => {
             // Granted after the caller stopped waiting: release at once.
-            if (state === 'gave-up') return undefined as T;
-            state = 'granted';
+            if (state) return undefined as T;
+            state = 1;
             clock.clearTimeout(timer);
             return fn(true);
-          })
-          .then(
-            (value): Settled => ({ ok: true, value }),
-            (error: unknown): Settled => ({ ok: false, error }),
-          );
-      } catch (error) {
-        request = Promise.resolve({ ok: false, error });
-      }
+          }),
+        ),
+      ).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
       const first = await Promise.race([request, gaveUp]);
       if (first === null) return fn(false);
-      if (first.ok) return first.value;
-      if (state === 'granted') throw first.error;
+      if ('value' in first) return first.value;
+      if (state === 1) throw first.error;
       // Aborted or Web Locks unusable here: go on without the lock.
-      state = 'gave-up';
+      state = 2;
       clock.clearTimeout(timer);
       return fn(false);
     },
     // A mark is a shared Web Lock held until released: `query()` sees it from every tab, in order
     // with the exclusive lock's hand-over, and the browser drops it when its tab goes away.
     mark(name) {
-      let release: () => void = () => undefined;
+      let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
-      try {
-        locks.request(name, { mode: 'shared' }, () => held).catch(() => undefined);
-      } catch {
-        // Web Locks unusable here: no mark, the storage re-read still applies.
-      }
+      // Web Locks unusable here (the request throws or fails): no mark, the storage re-read still applies.
+      new Promise((resolve) => resolve(locks.request(name, { mode: 'shared' }, () => held))).catch(() => undefined);
       return release;
     },
     // A `query()` that has not answered within `queryTimeout` counts as "marked": the caller then waits for its view
