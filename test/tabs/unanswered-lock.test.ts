@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { localChannelHub, webLocks, webStorage, type AuthClient, type SyncChannel } from '../../src';
+import { localChannelHub, localLock, webLocks, webStorage, type AuthClient, type StorageAdapter, type SyncChannel } from '../../src';
 import type { LockManagerLike } from '../../src/sync';
 import { jump, setup, signIn } from '../client/support';
 import { fakeOrigin } from './fake-window';
@@ -130,7 +130,7 @@ describe('a lock manager that misbehaves never holds a request or a refresh fore
 });
 
 describe('channel and storage calls are bounded too', () => {
-  it('a channel whose post and subscribe throw: the request completes, 1 refresh', async () => {
+  it('a channel whose post throws: the request completes, 1 refresh', async () => {
     const server = env.server({ accessTokenTtl: 60, rotation: 'strict' });
     const broken: SyncChannel = {
       post: () => {
@@ -146,5 +146,32 @@ describe('channel and storage calls are bounded too', () => {
     const { value } = await drive(auth.http.get('api/me').json());
     await expect(value).resolves.toMatchObject({ username: 'ada' });
     expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0 });
+  });
+
+  it('a shared store whose calls stop answering after sign-in, and whose subscribe throws: the request completes, 1 refresh, refresh() settles', async () => {
+    const server = env.server({ accessTokenTtl: 60, rotation: 'strict' });
+    const data = new Map<string, string>();
+    let hung = false;
+    const answer = <T>(value: () => T): Promise<T> => (hung ? new Promise<T>(() => undefined) : Promise.resolve(value()));
+    const storage: StorageAdapter = {
+      getItem: (key) => answer(() => data.get(key) ?? null),
+      setItem: (key, value) => answer(() => void data.set(key, value)),
+      removeItem: (key) => answer(() => void data.delete(key)),
+      subscribe: () => {
+        throw new Error('cannot listen');
+      },
+    };
+    const auth = client({ storage, lock: localLock(), channel: false, lockTimeout: 600, timeout: 2000, autoRefresh: false, http: { timeout: false } });
+    await signIn(auth);
+    hung = true;
+    jump(61_000);
+    server.resetCounters();
+    const first = await drive(auth.http.get('api/me').json());
+    await expect(first.value).resolves.toMatchObject({ username: 'ada' });
+    expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0 });
+    jump(61_000);
+    const second = await drive(auth.refresh().then(() => 'settled', () => 'settled'));
+    await expect(second.value).resolves.toBe('settled');
+    expect(server.counters.reuseDetections).toBe(0);
   });
 });
