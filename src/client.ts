@@ -87,7 +87,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     scope: o.scope ?? null,
     refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
     schedule: () => scheduler?.reschedule(),
-    broadcast: (message) => o.channel?.post({ ...message, from: instanceId }),
+    broadcast(message) {
+      try {
+        o.channel?.post({ ...message, from: instanceId });
+      } catch {
+        // A channel that throws: other contexts still converge through storage.
+      }
+    },
   });
   scheduler = createScheduler({ coordinator, clock: o.clock, lifecycle: o.lifecycle, enabled: o.autoRefresh });
 

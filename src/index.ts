@@ -37,8 +37,8 @@ export { memoryStorage, webStorage, asyncStorage, secureStorage, keychainStore, 
 export type { StorageAdapter, SecureStoreLike, AsyncStorageLike, KeychainLike, WebStorageLike } from './session/storage';
 
 // Cross-tab sync
-export { webLocks, localLock, broadcastChannel, localChannelHub } from './sync';
-export type { LockManager, SyncChannel, SyncMessage } from './sync';
+export { webLocks, localLock, storageLock, broadcastChannel, localChannelHub } from './sync';
+export type { LockManager, StorageLockOptions, SyncChannel, SyncMessage } from './sync';
 
 // Environment
 export { systemClock, browserLifecycle, reactNativeLifecycle, manualLifecycle, inertLifecycle } from './lifecycle';

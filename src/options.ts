@@ -12,7 +12,7 @@ import { DEFAULT_STORAGE_KEY } from './session/storage/codec';
 import type { StorageAdapter } from './session/storage/types';
 import { defaultMargin } from './session/token-set';
 import { broadcastChannel } from './sync/broadcast';
-import { webLocks, type LockManager } from './sync/lock';
+import { webLocks, type LockManager, type LockManagerLike } from './sync/lock';
 import type { SyncChannel } from './sync/messages';
 
 /** Paths (resolved against `baseUrl`) or absolute URLs of the auth endpoints. */
@@ -62,7 +62,7 @@ export interface AuthClientOptions {
   storage?: StorageAdapter;
   /** @default 'tokenflight.session' */
   storageKey?: string;
-  /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage), and in a browser's cookie mode */
+  /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage), and in a browser's cookie mode; without Web Locks, the storage's own `lock` (webStorage: a lease in localStorage) */
   lock?: LockManager | false;
   /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is shared with other tabs */
   channel?: SyncChannel | false;
@@ -157,6 +157,8 @@ export function normalizeOptions(options: AuthClientOptions) {
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY;
   const shared = options.storage !== undefined && options.storage.shared !== false;
   const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const navigatorLocks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   return {
     baseUrl,
     origins,
@@ -178,7 +180,8 @@ export function normalizeOptions(options: AuthClientOptions) {
     storageKey,
     // In a browser's cookie mode every tab presents the one cookie the browser holds, whatever the storage: the
     // lock keeps them from presenting it at once. (Elsewhere each client has its own cookie jar.)
-    lock: options.lock === false ? null : (options.lock ?? (shared || (options.cookie === true && inBrowser()) ? webLocks(undefined, clock) : null)),
+    // Web Locks where the runtime has them, else the store's own lock (a lease in localStorage), else none.
+    lock: options.lock === false ? null : (options.lock ?? (shared || (options.cookie === true && inBrowser()) ? (navigatorLocks ? webLocks(navigatorLocks, clock) : (options.storage?.lock?.({ clock, random }) ?? null)) : null)),
     channel: options.channel === false ? null : (options.channel ?? (shared ? broadcastChannel(`tokenflight:${storageKey}`) : null)),
     lockTimeout: positive(options.lockTimeout, 10_000, 'lockTimeout'),
     fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
@@ -189,7 +192,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     shouldRefresh: options.shouldRefresh,
     timeout: positive(options.timeout, 30_000, 'timeout'),
     backoff: { base: positive(options.backoff?.base, 1000, 'backoff.base'), max: positive(options.backoff?.max, 60_000, 'backoff.max') },
-    random: options.random ?? Math.random,
+    random,
     http: options.http ?? {},
     dpop: options.dpop ?? null,
     onListenerError: options.onListenerError ?? ((error: unknown) => console.error('tokenflight: an event listener threw', error)),

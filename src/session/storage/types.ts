@@ -1,3 +1,6 @@
+import type { LockManager } from '../../sync/lock';
+import type { StorageLockOptions } from '../../sync/storage-lock';
+
 export interface StorageAdapter {
   getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
   setItem(key: string, value: string): void | Promise<void>;
@@ -6,6 +9,11 @@ export interface StorageAdapter {
   subscribe?(key: string, onChange: () => void): () => void;
   /** `false` when no other tab or instance can see this store (memory, `sessionStorage`): then no cross-tab lock or broadcast is set up by default. */
   readonly shared?: boolean;
+  /**
+   * Optional: a cross-tab lock kept in this same store, the default lock where Web Locks are missing
+   * (`webStorage` has one: a lease per lock name, see `storageLock`).
+   */
+  lock?(options: StorageLockOptions): LockManager;
 }
 
 /** The single persisted blob: one key, one JSON value, so an access/refresh pair never tears. */

@@ -1,4 +1,5 @@
 import type { EventTargetLike } from '../../lifecycle/env';
+import { storageLock } from '../../sync/storage-lock';
 import type { StorageAdapter } from './types';
 
 /** `localStorage` / `sessionStorage` (structural). */
@@ -10,7 +11,8 @@ export interface WebStorageLike {
 
 /**
  * Synchronous Web Storage adapter. `subscribe` hears the `storage` event, which browsers fire only
- * for changes made by OTHER contexts; `key === null` means the area was cleared.
+ * for changes made by OTHER contexts; `key === null` means the area was cleared. `lock` builds the
+ * cross-tab lock used where Web Locks are missing.
  */
 export function webStorage(storage: WebStorageLike, opts: { target?: EventTargetLike } = {}): StorageAdapter {
   let perTab = false;
@@ -24,6 +26,7 @@ export function webStorage(storage: WebStorageLike, opts: { target?: EventTarget
     getItem: (key) => storage.getItem(key),
     setItem: (key, value) => storage.setItem(key, value),
     removeItem: (key) => storage.removeItem(key),
+    lock: (options) => storageLock(storage, options),
     subscribe(key, onChange) {
       const target = (opts.target ?? globalThis) as Partial<EventTargetLike>;
       if (typeof target.addEventListener !== 'function') return () => {};
