@@ -1,4 +1,5 @@
 // auth.fetch: the rules of auth.http behind fetch's signature, driven directly and through openapi-fetch.
+import axios from 'axios';
 import { http, HttpResponse } from 'msw';
 import createClient from 'openapi-fetch';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +89,23 @@ describe('auth.fetch through openapi-fetch', () => {
     expect(server.counters.refreshCalls).toBe(1);
     expect(server.counters.unauthorized).toBe(0);
     expect(Object.values(server.counters.requestsPerBody)).toEqual(Array.from({ length: 20 }, () => 1));
+  });
+});
+
+describe('auth.fetch under axios (fetch adapter, env.fetch)', () => {
+  it('the token, one refresh after a server-side expiry, the POST replayed with its body', async () => {
+    const server = env.server({ accessTokenTtl: 3600 });
+    const auth = env.client({ autoRefresh: false });
+    const api = axios.create({ baseURL: API, adapter: 'fetch', env: { fetch: auth.fetch } });
+    await signIn(auth);
+    await expect(api.get<{ username: string }>('api/me')).resolves.toMatchObject({ data: { username: 'ada' } });
+    const accepted = acceptedEchoes(server);
+    server.expireAccessTokens();
+    server.resetCounters();
+    const { data } = await api.post<{ note: string }>('api/echo', { note: 'axios' });
+    expect(data).toEqual({ note: 'axios' });
+    expect(server.counters.refreshCalls).toBe(1);
+    expect(accepted).toEqual([JSON.stringify({ note: 'axios' })]);
   });
 });
 
