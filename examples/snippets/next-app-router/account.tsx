@@ -1,5 +1,5 @@
 'use client';
-// app/account.tsx (README: Next.js App Router).
+// app/account.tsx
 import { useAuth, useSession } from 'tokenflight/react';
 
 export function Account() {

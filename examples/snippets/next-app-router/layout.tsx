@@ -1,4 +1,4 @@
-// app/layout.tsx (README: Next.js App Router). A Server Component: it creates no client.
+// app/layout.tsx — a Server Component: it creates no client.
 import type { ReactNode } from 'react';
 import { Account } from './account';
 import { Providers } from './providers';

@@ -1,6 +1,5 @@
 'use client';
-// app/providers.tsx (README: Next.js App Router). A Client Component: rendered on the server for the
-// first HTML, then hydrated in the browser.
+// app/providers.tsx — a Client Component: rendered on the server for the first HTML, then hydrated.
 import { useState, type ReactNode } from 'react';
 import { createAuthClient, webStorage } from 'tokenflight';
 import { AuthProvider, loadingSession } from 'tokenflight/react';
