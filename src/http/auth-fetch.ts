@@ -91,6 +91,9 @@ export function createAuthFetch(config: AuthFetchConfig): (inner: FetchLike, cal
  * with tokenflight's typed errors (`SessionEndedError` when the session ended on the way, ...).
  */
 export function createFetch(wrap: ReturnType<typeof createAuthFetch>, inner: FetchLike, baseUrl: string): FetchLike {
-  return async (input, init) =>
-    wrap(inner, { stream: isStream(init?.body), replayed: false, refused: false })(new Request(typeof input === 'string' ? new URL(input, baseUrl) : input, init));
+  return async (input, init) => {
+    // `init` is folded into the Request here, so a caller's headers can never replace the Authorization header later.
+    const request = new Request(typeof input === 'string' ? new URL(input, baseUrl) : input, init);
+    return wrap(inner, { stream: isStream(init?.body), replayed: false, refused: false })(request);
+  };
 }
