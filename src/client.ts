@@ -2,6 +2,7 @@ import ky, { type KyInstance } from 'ky';
 import { createSessionsApi, type SessionsApi } from './endpoint/sessions-api';
 import { createTokenEndpoint } from './endpoint/token-endpoint';
 import { createEmitter, type AuthEventName, type AuthEvents, type Unsubscribe } from './events';
+import { createAuthFetch, createFetch, type FetchLike } from './http/auth-fetch';
 import { createAuthHooks } from './http/auth-hooks';
 import { isTokenRejected } from './http/challenge';
 import { createOriginCheck } from './http/origins';
@@ -15,6 +16,14 @@ import { createScheduler } from './session/scheduler';
 export interface AuthClient {
   /** ky instance: Bearer attached for trusted origins, refreshed and replayed as needed. `extend()`ed children share the session. */
   readonly http: KyInstance;
+  /**
+   * A fetch-compatible function with the same rules as `http` (trusted origins only, single-flight
+   * refresh, one replay with the body), for fetch-based clients: `createClient({ fetch: auth.fetch })`.
+   * Relative URL strings resolve against `baseUrl`. Resolves with the Response whatever its status (a
+   * 401 it could not replay included); rejects where fetch does (network, abort) and with typed errors
+   * (`SessionEndedError` when the session ended on the way, `RefreshError`, ...).
+   */
+  readonly fetch: FetchLike;
   /** The current session, readable synchronously. Never holds a token. */
   readonly session: SessionSnapshot;
   /** Resolves once the stored session (if any) has been read. */
@@ -112,17 +121,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }) ?? (() => undefined),
   ];
 
-  const hooks = createAuthHooks({
+  const wrap = createAuthFetch({
     session: coordinator,
     isTrusted: createOriginCheck(o.origins),
     shouldRefresh: o.shouldRefresh ?? isTokenRejected,
-    fetch: o.fetch,
     dpop,
   });
+  const hooks = createAuthHooks(wrap, o.fetch);
   const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });
 
   return {
     http,
+    fetch: createFetch(wrap, o.fetch, o.baseUrl),
     get session() {
       return coordinator.snapshot;
     },

@@ -1,14 +1,23 @@
 import { createContext, useContext } from 'react';
-import { ConfigError, type AuthClient } from '../index';
+import { ConfigError, type AuthClient, type SessionSnapshot } from '../index';
 
-/** The client the nearest `AuthProvider` hands down; `null` outside any provider. */
-export const AuthContext = createContext<AuthClient | null>(null);
+/** What the nearest `AuthProvider` hands down: its client, and the snapshot a server render showed. */
+export interface AuthBinding {
+  readonly client: AuthClient;
+  readonly initial: SessionSnapshot | undefined;
+}
+
+/** `null` outside any provider. */
+export const AuthContext = createContext<AuthBinding | null>(null);
 AuthContext.displayName = 'TokenflightAuth';
 
-/** The client passed explicitly, else the provider's; throws a `ConfigError` when there is neither. */
-export function useClient(explicit: AuthClient | undefined, hook: string): AuthClient {
+/**
+ * The client passed explicitly, else the provider's; throws a `ConfigError` when there is neither.
+ * The provider's initial snapshot applies only to the provider's own client.
+ */
+export function useBinding(explicit: AuthClient | undefined, hook: string): AuthBinding {
   const provided = useContext(AuthContext);
-  const client = explicit ?? provided;
-  if (client === null) throw new ConfigError(`${hook}() needs an <AuthProvider client={auth}> above it, or a client argument.`);
-  return client;
+  if (explicit !== undefined && explicit !== provided?.client) return { client: explicit, initial: undefined };
+  if (provided === null) throw new ConfigError(`${hook}() needs an <AuthProvider client={auth}> above it, or a client argument.`);
+  return provided;
 }

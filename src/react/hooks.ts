@@ -1,24 +1,26 @@
 import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 import type { AuthClient, AuthEventName, AuthEvents, SessionSnapshot } from '../index';
-import { useClient } from './context';
+import { useBinding } from './context';
 
 /** The client of the nearest `AuthProvider` (for `auth.http`, `login`, `logout`...). */
 export function useAuth(): AuthClient {
-  return useClient(undefined, 'useAuth');
+  return useBinding(undefined, 'useAuth').client;
 }
 
 /**
  * The current session snapshot; re-renders when it changes (login, refresh, refreshing flag, end).
- * Built on `useSyncExternalStore`: no tearing, and the server render uses the client's snapshot as is.
+ * Built on `useSyncExternalStore`: no tearing. On the server and while hydrating it returns the
+ * provider's `initialSession` when one was given, else the client's snapshot as is.
  * @param auth a client to read instead of the provider's
  * @example
  * const { status, claims } = useSession();
  */
 export function useSession(auth?: AuthClient): SessionSnapshot {
-  const client = useClient(auth, 'useSession');
+  const { client, initial } = useBinding(auth, 'useSession');
   const subscribe = useCallback((onChange: () => void) => client.on('session:change', () => onChange()), [client]);
   const read = useCallback(() => client.session, [client]);
-  return useSyncExternalStore(subscribe, read, read);
+  const server = useCallback(() => initial ?? client.session, [client, initial]);
+  return useSyncExternalStore(subscribe, read, server);
 }
 
 /**
@@ -28,7 +30,7 @@ export function useSession(auth?: AuthClient): SessionSnapshot {
  * useAuthEvent('session:end', ({ reason }) => reason !== 'logout' && navigate('/login'));
  */
 export function useAuthEvent<K extends AuthEventName>(type: K, listener: (payload: AuthEvents[K]) => void, auth?: AuthClient): void {
-  const client = useClient(auth, 'useAuthEvent');
+  const { client } = useBinding(auth, 'useAuthEvent');
   const latest = useRef(listener);
   useEffect(() => {
     latest.current = listener;

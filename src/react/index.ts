@@ -4,3 +4,4 @@
  */
 export { AuthProvider, type AuthProviderProps } from './provider';
 export { useAuth, useAuthEvent, useSession } from './hooks';
+export { loadingSession, signedOutSession } from './snapshots';

@@ -1,5 +1,5 @@
-import { createElement, type ReactNode } from 'react';
-import type { AuthClient } from '../index';
+import { createElement, useMemo, type ReactNode } from 'react';
+import type { AuthClient, SessionSnapshot } from '../index';
 import { AuthContext } from './context';
 
 export interface AuthProviderProps {
@@ -8,6 +8,14 @@ export interface AuthProviderProps {
    * The provider never creates nor disposes it, so StrictMode's double mount cannot end a session.
    */
   client: AuthClient;
+  /**
+   * Server rendering: the session the server rendered with (`signedOutSession`, `loadingSession`, or a
+   * snapshot it serialised). `useSession()` returns it on the server and while the browser hydrates, then
+   * switches to the client's live session, so a session restored in the browser causes no hydration
+   * mismatch. Pass the same value on both sides. Ignored by client-only renders.
+   * @default the client's own snapshot
+   */
+  initialSession?: SessionSnapshot;
   children?: ReactNode;
 }
 
@@ -17,6 +25,7 @@ export interface AuthProviderProps {
  * const auth = createAuthClient({ baseUrl: 'https://api.example.com/' });
  * root.render(<AuthProvider client={auth}><App /></AuthProvider>);
  */
-export function AuthProvider({ client, children }: AuthProviderProps): ReactNode {
-  return createElement(AuthContext.Provider, { value: client }, children);
+export function AuthProvider({ client, initialSession, children }: AuthProviderProps): ReactNode {
+  const value = useMemo(() => ({ client, initial: initialSession }), [client, initialSession]);
+  return createElement(AuthContext.Provider, { value }, children);
 }

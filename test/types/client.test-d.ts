@@ -46,6 +46,14 @@ describe('AuthClient', () => {
     expectTypeOf(auth.dispose).returns.toEqualTypeOf<void>();
   });
 
+  it('has a fetch that goes wherever fetch goes', () => {
+    const asFetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> = auth.fetch;
+    const asGlobal: typeof globalThis.fetch = auth.fetch;
+    expectTypeOf(auth.fetch('api/me')).toEqualTypeOf<Promise<Response>>();
+    expectTypeOf(auth.fetch).parameters.toEqualTypeOf<[input: RequestInfo | URL, init?: RequestInit]>();
+    void [asFetch, asGlobal];
+  });
+
   it('has no any in what it returns', () => {
     expectTypeOf<IsAny<Awaited<ReturnType<AuthClient['logout']>>>>().toEqualTypeOf<false>();
     expectTypeOf<IsAny<SessionSnapshot['claims']>>().toEqualTypeOf<false>();
