@@ -1,7 +1,9 @@
 import { AccessTokens } from './access-tokens';
 import { ServerClock } from './clock';
+import { AuthCodes } from './codes';
 import { CounterBook } from './counters';
 import { FaultQueue } from './faults';
+import { IdTokens } from './id-tokens';
 import { KeyStore } from './key-store';
 import type { ResolvedOptions } from './options';
 import { Rotator } from './rotation';
@@ -17,6 +19,8 @@ export interface ServerContext {
   readonly access: AccessTokens;
   readonly sessions: Sessions;
   readonly rotator: Rotator;
+  readonly codes: AuthCodes;
+  readonly idTokens: IdTokens;
   /** Revokes a whole key family; the number of records revoked. */
   revokeFamily(familyId: string): number;
 }
@@ -37,6 +41,8 @@ export function createContext(options: ResolvedOptions): ServerContext {
     access,
     sessions,
     rotator,
+    codes: new AuthCodes(clock, options.codeLifetime),
+    idTokens: new IdTokens(options.secret, clock, options.idTokenTtl),
     revokeFamily(familyId) {
       rotator.forget(familyId);
       return store.revokeFamily(familyId, clock.now());

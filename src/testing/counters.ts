@@ -17,6 +17,11 @@ function empty(): AuthServerCounters {
     requestsPerBody: {},
     refreshTokensSeenInUrl: 0,
     bearerOnTokenEndpoint: 0,
+    authorizations: 0,
+    codesExchanged: 0,
+    pkceFailures: 0,
+    codeReuse: 0,
+    endSessions: 0,
   };
 }
 
