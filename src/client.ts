@@ -1,10 +1,11 @@
 import ky, { type KyInstance } from 'ky';
 import { createSessionsApi, type SessionsApi } from './endpoint/sessions-api';
-import { createTokenEndpoint } from './endpoint/token-endpoint';
+import { createTokenEndpoint, withoutRefreshToken } from './endpoint/token-endpoint';
 import { createEmitter, type AuthEventName, type AuthEvents, type Unsubscribe } from './events';
 import { createAuthHooks } from './http/auth-hooks';
 import { isTokenRejected } from './http/challenge';
 import { createOriginCheck } from './http/origins';
+import { INTERNALS, type ClientInternals } from './internals';
 import { normalizeOptions, type AuthClientOptions } from './options';
 import { createCoordinator } from './session/coordinator';
 import { createPersistence } from './session/persistence';
@@ -21,6 +22,13 @@ export interface AuthClient {
   readonly ready: Promise<void>;
   /** Signs in with the login endpoint (JSON body, or `grant_type=password` with `protocol: 'oauth'`). */
   login(credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot>;
+  /**
+   * Starts a session from tokens obtained elsewhere (a code flow run by another library, a native SDK, a
+   * server-rendered page): an RFC 6749 §5.1 token response, snake_case or camelCase. It is validated like a
+   * refresh answer (a `LoginError` when unusable), persisted and shared with other tabs; a session already
+   * present ends as `replaced`. An `id_token` in it is ignored (`codeFlow` checks and keeps ID tokens).
+   */
+  setSession(tokenResponse: Readonly<Record<string, unknown>>): Promise<SessionSnapshot>;
   /** Ends the session locally at once, everywhere; revokes at the server in the background (`revocation` tells how that went). */
   logout(): Promise<{ revocation: Promise<boolean> }>;
   /** Refreshes now (joins a refresh already in flight). */
@@ -82,6 +90,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     refreshKey: o.refreshKey,
     scope: o.scope ?? null,
     refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
+    resumeFromCookie: o.cookie && o.customRefresh === undefined,
     onCommitted(tokens, kind) {
       scheduler?.reschedule();
       if (kind !== 'none' && o.channel !== null) o.channel.post({ type: kind, generation: Math.max(1, tokens?.generation ?? coordinator.snapshot.generation), from: instanceId });
@@ -106,13 +115,29 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   });
   const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });
 
-  return {
+  const internals: ClientInternals = {
+    grant: endpoint.grant,
+    useEndpoints: endpoint.useEndpoints,
+    start: coordinator.start,
+    idToken: () => coordinator.tokens?.idToken ?? null,
+    protocol: o.protocol,
+    clientId: o.clientId,
+    scope: o.scope,
+    fetch: o.fetch,
+    clock: o.clock,
+    timeout: o.timeout,
+  };
+
+  const client: AuthClient = {
     http,
     get session() {
       return coordinator.snapshot;
     },
     ready: coordinator.ready,
     login: (credentials) => coordinator.login(credentials),
+    setSession: (tokenResponse) =>
+      // In cookie mode the refresh token lives only in the cookie: one handed over here is dropped, never stored.
+      coordinator.start(async () => ({ body: o.cookie ? withoutRefreshToken(tokenResponse) : tokenResponse, receivedAt: o.clock.now(), serverOffset: 0 })),
     logout: () => coordinator.logout(),
     refresh: () => coordinator.refresh(),
     async getAccessToken(signal) {
@@ -128,4 +153,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       coordinator.dispose();
     },
   };
+  Object.defineProperty(client, INTERNALS, { value: internals });
+  return client;
 }

@@ -1,13 +1,15 @@
-import { DisposedError, LoginError, RefreshError, SessionEndedError } from '../errors';
+import { DisposedError, LoginError, NotAuthenticatedError, RefreshError, SessionEndedError } from '../errors';
 import type { EndReason } from '../errors';
 import { isEndpointFailure } from '../endpoint/failure';
-import type { AuthEvents, EventOrigin } from '../events';
+import type { EndpointResult } from '../endpoint/token-endpoint';
+import type { AuthEvents, EventOrigin, StartSource } from '../events';
+import { createCookieResume } from './cookie-resume';
 import { createWaiters } from './guard';
 import type { Persistence } from './persistence';
 import { createRefresher, type RefresherOptions, type SessionCore } from './refresher';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
-import { loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
+import { decodeClaims, loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
@@ -17,11 +19,26 @@ export interface CoordinatorOptions extends RefresherOptions {
   refreshKey: string | null;
   /** Cookie mode or a custom refresh: a session without a refresh token can still be refreshed. */
   refreshesWithoutToken?: boolean;
+  /** Cookie mode: with no stored session, start-up (and `refresh()` while signed out) tries the HttpOnly refresh cookie. */
+  resumeFromCookie?: boolean;
   /** Called after every committed or ended session (timers, broadcast). */
   onCommitted: (tokens: TokenSet | null, kind: 'session' | 'logout' | 'none') => void;
 }
 
 type Change = AuthEvents['session:change']['cause'];
+
+/** A token answer that starts a session; `idToken` only once its claims were checked. */
+export type StartResult = EndpointResult & { idToken?: string };
+
+/** A failed login-like call as the `LoginError` its caller gets (a `LoginError` thrown on the way passes through). */
+function loginError(error: unknown): LoginError {
+  if (error instanceof LoginError) return error;
+  // A token answer that cannot be used: the parse problem (`missing-access-token`, ...) is the reason.
+  if (typeof error === 'string') return new LoginError(`The token response is unusable (${error}).`, { reason: error });
+  const failure = isEndpointFailure(error) ? error.failure : undefined;
+  if (failure?.kind === 'terminal') return new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
+  return new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
+}
 
 /** How long a token the server refused right after a refresh is not refreshed again on a 401. */
 const REJECTED_COOLDOWN_MS = 10_000;
@@ -70,6 +87,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       generation: t?.generation ?? snapshot.generation,
       refreshing: t !== null && refreshing,
       scope: t?.scope ?? null,
+      user: t?.idToken === undefined ? null : decodeClaims(t.idToken),
     });
     if (!disposed) emitter.emit('session:change', { session: snapshot, cause });
   }
@@ -90,7 +108,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   }
 
   /** Commits a token set; `source` says which event it is. */
-  function commit(next: TokenSet, source: 'login' | 'storage' | 'refresh-key' | 'remote' | 'kept' | EventOrigin, broadcast: boolean): void {
+  function commit(next: TokenSet, source: StartSource | 'kept' | EventOrigin, broadcast: boolean): void {
     const wasSignedIn = tokens !== null;
     if (!wasSignedIn) startGeneration = next.generation;
     tokens = next;
@@ -125,7 +143,8 @@ export function createCoordinator(options: CoordinatorOptions) {
 
   /** A login answer that must not land (a logout came first): what it minted is revoked. */
   function discard(next: TokenSet): never {
-    void endpoint.revoke(next.refreshToken);
+    // In cookie mode (no refresh token here) the cookie belongs to a session that began meanwhile, if one did: left alone.
+    if (next.refreshToken !== null || tokens === null) void endpoint.revoke(next.refreshToken);
     if (disposed) throw new DisposedError();
     // Why the session it was meant for is gone: a logout, another login (here or in another tab)...
     throw new SessionEndedError(epochCause.get(epoch)?.reason ?? 'logout');
@@ -167,6 +186,54 @@ export function createCoordinator(options: CoordinatorOptions) {
   const refresher = createRefresher(core, options);
   const refresh = refresher.refresh;
   const sync = createStorageSync(core, persistence);
+  const cookieResume = createCookieResume(options);
+
+  /**
+   * The second half of every login-like start (login, code exchange, `setSession`, cookie resume):
+   * a session already present ends as `replaced` and its refresh token is revoked; then persist and commit.
+   * An answer whose epoch ended meanwhile (a logout) never lands: what it minted is revoked.
+   */
+  async function begin(next: TokenSet, startEpoch: number, source: 'login' | 'cookie'): Promise<SessionSnapshot> {
+    if (startEpoch !== epoch || disposed) return discard(next);
+    const previous = tokens;
+    if (previous === null) newEpoch(new SessionEndedError('replaced'));
+    else {
+      end('replaced', 'local');
+      if (previous.refreshToken !== null) void endpoint.revoke(previous.refreshToken);
+    }
+    const at = epoch;
+    try {
+      if ((await persistence.save(next, () => at === epoch)).kind === 'saved') persisted = true;
+    } catch {
+      writeFailed();
+    }
+    if (at !== epoch || disposed) return discard(next);
+    commit(next, source, true);
+    return snapshot;
+  }
+
+  /** Cookie mode, signed out: a silent refresh with the HttpOnly cookie (start-up, or `refresh()`). */
+  async function resumeFromCookie(): Promise<SessionSnapshot> {
+    const startEpoch = epoch;
+    const found = await cookieResume();
+    if (found.kind === 'signed-out') throw new NotAuthenticatedError();
+    if (found.kind === 'unavailable') throw new RefreshError('Could not reach the server to resume the session; try again.');
+    if (found.kind === 'stored') {
+      if (startEpoch === epoch && tokens === null && !disposed) {
+        newEpoch(new SessionEndedError('replaced'));
+        persisted = true;
+        commit(found.tokens, 'remote', false);
+      }
+      return snapshot;
+    }
+    let next: TokenSet;
+    try {
+      next = loginTokenSet(found.result, core.generation + 1, options.scope ?? null);
+    } catch {
+      throw new RefreshError('The server answered the refresh cookie unusably; try again.');
+    }
+    return begin(next, startEpoch, 'cookie');
+  }
 
   let readyResolve: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
@@ -178,8 +245,17 @@ export function createCoordinator(options: CoordinatorOptions) {
     } catch {
       emitter.emit('session:error', { operation: 'storage-read', code: 'storage', message: 'Could not read the stored session.' });
     }
+    if (disposed) return void (hydrated = true);
+    if (loaded.kind !== 'session' && options.resumeFromCookie === true && options.refreshKey === null) {
+      // Still `loading` while the cookie is tried: a UI does not flash "signed out" before the session resumes.
+      if (loaded.kind === 'invalid') emitter.emit('session:end', { reason: 'invalid-storage', origin: 'local' });
+      await resumeFromCookie().catch(() => undefined);
+      hydrated = true;
+      // Signed out (no valid cookie, or the server unreachable: `refresh()` may try again).
+      if (tokens === null && !disposed) publish('session:loaded', false);
+      return;
+    }
     hydrated = true;
-    if (disposed) return;
     if (loaded.kind === 'session') {
       persisted = true;
       commit(loaded.tokens, 'storage', false);
@@ -194,6 +270,25 @@ export function createCoordinator(options: CoordinatorOptions) {
   void hydrate().finally(readyResolve);
 
   const waitReady = (signal?: AbortSignal | null) => (hydrated ? undefined : waiters.wait(ready, signal));
+
+  /**
+   * Starts a new session from the token answer `obtain` gets: the one way in for a login, a code
+   * exchange and `setSession`. The answer is parsed and validated like a refresh answer; a failure is a `LoginError`.
+   */
+  async function start(obtain: () => Promise<StartResult>): Promise<SessionSnapshot> {
+    if (disposed) throw new DisposedError();
+    await waitReady();
+    const startEpoch = epoch;
+    let next: TokenSet;
+    try {
+      const result = await obtain();
+      next = loginTokenSet(result, core.generation + 1, options.scope ?? null);
+      if (result.idToken !== undefined) next = { ...next, idToken: result.idToken };
+    } catch (error) {
+      throw loginError(error);
+    }
+    return begin(next, startEpoch, 'login');
+  }
 
   return {
     ready,
@@ -257,6 +352,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     async refresh(): Promise<SessionSnapshot> {
       if (disposed) throw new DisposedError();
       await waitReady();
+      if (tokens === null && options.resumeFromCookie === true) return resumeFromCookie();
       await waiters.wait(refresh());
       return snapshot;
     },
@@ -278,35 +374,8 @@ export function createCoordinator(options: CoordinatorOptions) {
       if ((retryAt !== null && now() >= retryAt) || (retryAt === null && isDue(t))) refresh().catch(() => undefined);
     },
 
-    async login(credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot> {
-      if (disposed) throw new DisposedError();
-      await waitReady();
-      const startEpoch = epoch;
-      let next: TokenSet;
-      try {
-        next = loginTokenSet(await endpoint.login(credentials), core.generation + 1, options.scope ?? null);
-      } catch (error) {
-        const failure = isEndpointFailure(error) ? error.failure : undefined;
-        if (failure?.kind === 'terminal') throw new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
-        throw new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
-      }
-      if (startEpoch !== epoch || disposed) return discard(next);
-      const previous = tokens;
-      if (previous === null) newEpoch(new SessionEndedError('replaced'));
-      else {
-        end('replaced', 'local');
-        if (previous.refreshToken !== null) void endpoint.revoke(previous.refreshToken);
-      }
-      const at = epoch;
-      try {
-        if ((await persistence.save(next, () => at === epoch)).kind === 'saved') persisted = true;
-      } catch {
-        writeFailed();
-      }
-      if (at !== epoch || disposed) return discard(next);
-      commit(next, 'login', true);
-      return snapshot;
-    },
+    start,
+    login: (credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot> => start(() => endpoint.login(credentials)),
 
     /** Local logout first (final, immediate); revocation is returned separately and never blocks. */
     async logout(): Promise<{ revocation: Promise<boolean> }> {

@@ -1,6 +1,6 @@
 import { decodeSession, encodeSession } from './storage/codec';
 import type { StorageAdapter, StoredSession } from './storage/types';
-import { decodeClaims, MAX_LIFETIME_MS, type TokenSet } from './token-set';
+import { decodeClaims, idTokenOf, MAX_LIFETIME_MS, type TokenSet } from './token-set';
 import type { Clock } from '../lifecycle/clock';
 
 const UNKNOWN_EXPIRY = Number.MAX_SAFE_INTEGER;
@@ -16,6 +16,7 @@ export function toStored(tokens: TokenSet): StoredSession {
     receivedAt: tokens.receivedAt,
     generation: tokens.generation,
     scope: tokens.scope,
+    ...idTokenOf(tokens),
   };
 }
 
@@ -36,6 +37,7 @@ export function fromStored(stored: StoredSession, now: number = Number.POSITIVE_
     scope: stored.scope,
     claims: decodeClaims(stored.accessToken),
     generation: stored.generation,
+    ...(stored.idToken === undefined ? {} : { idToken: stored.idToken }),
   };
 }
 

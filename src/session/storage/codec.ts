@@ -19,8 +19,8 @@ const MAX_GENERATION = 2 ** 48;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 export function encodeSession(s: StoredSession): string {
-  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope } = s;
-  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope });
+  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope, idToken } = s;
+  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, idToken });
 }
 
 /** Validates a stored blob field by field; storage is untrusted. Never throws. */
@@ -41,7 +41,7 @@ export function decodeSession(raw: string): DecodeResult {
   ) {
     return { ok: false, reason: 'malformed' };
   }
-  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope } = o as Record<string, unknown>;
+  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, idToken } = o as Record<string, unknown>;
   if (v !== 1) return { ok: false, reason: 'version' };
   if (
     !isToken(accessToken) ||
@@ -52,12 +52,13 @@ export function decodeSession(raw: string): DecodeResult {
     !Number.isSafeInteger(generation) ||
     (generation as number) < 1 ||
     (generation as number) > MAX_GENERATION ||
-    !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope)))
+    !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope))) ||
+    !(idToken === undefined || (isB64Token(idToken) && idToken.split('.').length === 3))
   ) {
     return { ok: false, reason: 'invalid' };
   }
   return {
     ok: true,
-    session: { v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation: generation as number, scope },
+    session: { v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation: generation as number, scope, ...(idToken === undefined ? {} : { idToken }) },
   };
 }

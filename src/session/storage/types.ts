@@ -22,4 +22,6 @@ export interface StoredSession {
   /** Positive safe integer, increases with every committed token set. */
   generation: number;
   scope: string | null;
+  /** OpenID ID token of the session, when it began with one. */
+  idToken?: string;
 }
