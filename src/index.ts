@@ -5,8 +5,14 @@ export type { SessionSnapshot } from './session/snapshot';
 export type { CustomRefresh } from './endpoint/token-endpoint';
 export type { DeviceSession, SessionsApi } from './endpoint/sessions-api';
 
+// Authorization code flow with PKCE, discovery, ID tokens, RP-initiated logout (tree-shaken away when unused)
+export { codeFlow, type CodeFlow, type CodeFlowOptions, type AuthorizationParams, type EndSessionOptions } from './oauth/code-flow';
+export type { TransactionStore } from './oauth/transactions';
+export type { ProviderMetadata } from './oauth/discovery';
+export type { CryptoLike } from './oauth/pkce';
+
 // Events
-export type { AuthEvents, AuthEventName, EventOrigin, Unsubscribe } from './events';
+export type { AuthEvents, AuthEventName, EventOrigin, StartSource, Unsubscribe } from './events';
 
 // Errors
 export {
