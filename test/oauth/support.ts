@@ -55,8 +55,10 @@ export async function consent(authorizationUrl: string): Promise<string> {
 export const unsignedJwt = (claims: Record<string, unknown>) =>
   `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
 
+/** Waits for background work on real I/O (a revocation), bounded by 5 s of real time; never a fixed sleep. */
 export const waitFor = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  const deadline = performance.now() + 5_000;
+  while (!check() && performance.now() < deadline) await new Promise<void>((resolve) => setImmediate(resolve));
   expect(check()).toBe(true);
 };
 
