@@ -115,18 +115,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   });
   const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });
 
-  const internals: ClientInternals = {
-    grant: endpoint.grant,
-    useEndpoints: endpoint.useEndpoints,
-    start: coordinator.start,
-    idToken: () => coordinator.tokens?.idToken ?? null,
-    protocol: o.protocol,
-    clientId: o.clientId,
-    scope: o.scope,
-    fetch: o.fetch,
-    clock: o.clock,
-    timeout: o.timeout,
-  };
+  const internals: ClientInternals = { endpoint, coordinator, options: o };
 
   const client: AuthClient = {
     http,

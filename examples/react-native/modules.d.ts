@@ -39,3 +39,8 @@ declare module 'react-native-keychain' {
   export function getGenericPassword(options?: { service?: string }): Promise<false | { username: string; password: string }>;
   export function resetGenericPassword(options?: { service?: string }): Promise<boolean>;
 }
+
+declare module 'expo-web-browser' {
+  export function openAuthSessionAsync(url: string, redirectUrl: string): Promise<{ type: 'success'; url: string } | { type: 'cancel' | 'dismiss' | 'locked' }>;
+  export function maybeCompleteAuthSession(): { type: 'success' | 'failed'; message: string };
+}

@@ -78,7 +78,7 @@ const refused = (what: string, reason: string) => new LoginError(`The sign-in re
 function internalsOf(auth: AuthClient): ClientInternals {
   const internals = (auth as unknown as Record<symbol, ClientInternals | undefined>)[INTERNALS];
   if (internals === undefined) throw new ConfigError('codeFlow() needs a client made by createAuthClient.');
-  if (internals.protocol !== 'oauth' || internals.clientId === undefined) throw new ConfigError("codeFlow() needs `protocol: 'oauth'` and a `clientId`.");
+  if (internals.options.protocol !== 'oauth' || internals.options.clientId === undefined) throw new ConfigError("codeFlow() needs `protocol: 'oauth'` and a `clientId`.");
   return internals;
 }
 
@@ -89,13 +89,15 @@ function internalsOf(auth: AuthClient): ClientInternals {
  */
 export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   const internals = internalsOf(auth);
-  const clientId = internals.clientId ?? '';
+  const { endpoint, coordinator } = internals;
+  const { clock } = internals.options;
+  const clientId = internals.options.clientId ?? '';
   const found = options.crypto ?? (globalThis.crypto as CryptoLike | undefined);
   if (found === undefined) throw new ConfigError('codeFlow() needs WebCrypto (globalThis.crypto or the `crypto` option).');
   const crypto: CryptoLike = found;
   if (options.issuer === undefined && options.authorizationEndpoint === undefined) throw new ConfigError('codeFlow() needs an `issuer` or an `authorizationEndpoint`.');
   const redirectUri = new URL(options.redirectUri).href;
-  const scope = options.scope ?? internals.scope ?? 'openid';
+  const scope = options.scope ?? internals.options.scope ?? 'openid';
   const store = options.store ?? defaultTransactionStore();
   const maxAge = options.maxAge ?? 600_000;
   const tolerance = options.clockTolerance ?? 300_000;
@@ -110,18 +112,18 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
       throw error;
     }));
   };
-  if (issuer !== undefined) internals.useEndpoints(async () => ({ token: (await metadata()).token_endpoint, revocation: (await metadata()).revocation_endpoint ?? null }));
+  if (issuer !== undefined) endpoint.useEndpoints(async () => ({ token: (await metadata()).token_endpoint, revocation: (await metadata()).revocation_endpoint ?? null }));
 
   async function authorizationUrl(params: AuthorizationParams = {}): Promise<string> {
     const all: AuthorizationParams = { ...options.params, ...params };
     for (const name of RESERVED) if (all[name] !== undefined) throw new ConfigError(`\`${name}\` is set by the code flow itself.`);
-    const endpoint = issuer === undefined ? (options.authorizationEndpoint ?? '') : (await metadata()).authorization_endpoint;
+    const authorizeAt = issuer === undefined ? (options.authorizationEndpoint ?? '') : (await metadata()).authorization_endpoint;
     const requestScope = typeof all.scope === 'string' ? all.scope : scope;
     const openid = requestScope.split(' ').includes('openid');
     const state = randomValue(crypto);
     const verifier = randomValue(crypto);
     const nonce = openid ? randomValue(crypto) : null;
-    const url = new URL(endpoint);
+    const url = new URL(authorizeAt);
     const query = url.searchParams;
     query.set('response_type', 'code');
     query.set('client_id', clientId);
@@ -136,7 +138,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
       // RFC 8707 §2: `resource` may be repeated.
       for (const one of typeof value === 'object' ? value : [value]) query.append(name, String(one));
     }
-    await saveTransaction(store, state, { verifier, nonce, redirectUri, expiresAt: internals.clock.now() + maxAge });
+    await saveTransaction(store, state, { verifier, nonce, redirectUri, expiresAt: clock.now() + maxAge });
     return url.href;
   }
 
@@ -164,7 +166,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     const query = callback.searchParams;
     const state = query.get('state');
     // The state is looked up, then removed: single use. Unknown here = another tab's request, a reload that lost it, or forged.
-    const transaction = state === null ? null : await takeTransaction(store, state, internals.clock.now());
+    const transaction = state === null ? null : await takeTransaction(store, state, clock.now());
     if (transaction === null) throw refused('unknown or reused state', 'invalid_state');
     if (!sameEndpoint(callback, new URL(transaction.redirectUri))) throw refused('redirect URI', 'invalid_state');
     // RFC 9207 §2.4: the issuer that answered must be the one asked (mix-up defence), on errors too.
@@ -178,8 +180,8 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     }
     const code = query.get('code');
     if (code === null || code === '') throw refused('no code', 'invalid_request');
-    return internals.start(async () => {
-      const result = await internals.grant({ grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);
+    return coordinator.start(async () => {
+      const result = await endpoint.grant({ grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);
       if (transaction.nonce === null) return result;
       if (issuer === undefined) throw new ConfigError('OpenID sign-in needs the `issuer` to check the ID token.');
       const idToken = checkIdToken((result.body as Record<string, unknown> | null)?.['id_token'], {
@@ -194,10 +196,10 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   }
 
   async function endSessionUrl(end: EndSessionOptions = {}): Promise<string | null> {
-    const endpoint = issuer === undefined ? options.endSessionEndpoint : (await metadata()).end_session_endpoint;
-    if (endpoint === undefined) return null;
-    const url = new URL(endpoint);
-    const hint = internals.idToken();
+    const endAt = issuer === undefined ? options.endSessionEndpoint : (await metadata()).end_session_endpoint;
+    if (endAt === undefined) return null;
+    const url = new URL(endAt);
+    const hint = coordinator.tokens?.idToken ?? null;
     if (hint !== null) url.searchParams.set('id_token_hint', hint);
     url.searchParams.set('client_id', clientId);
     if (end.postLogoutRedirectUri !== undefined) url.searchParams.set('post_logout_redirect_uri', end.postLogoutRedirectUri);

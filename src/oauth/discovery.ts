@@ -32,13 +32,13 @@ function locations(issuer: string): string[] {
 
 async function get(url: string, internals: ClientInternals): Promise<Response> {
   const controller = new AbortController();
-  const timer = internals.clock.setTimeout(() => controller.abort(), internals.timeout);
+  const timer = internals.options.clock.setTimeout(() => controller.abort(), internals.options.timeout);
   try {
-    const response = await internals.fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: controller.signal });
+    const response = await internals.options.fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: controller.signal });
     // The body too is read under the timeout.
     return new Response(await response.text(), { status: response.status });
   } finally {
-    internals.clock.clearTimeout(timer);
+    internals.options.clock.clearTimeout(timer);
   }
 }
 
