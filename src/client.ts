@@ -1,11 +1,12 @@
 import ky, { type KyInstance } from 'ky';
 import { createSessionsApi, type SessionsApi } from './endpoint/sessions-api';
-import { createTokenEndpoint } from './endpoint/token-endpoint';
+import { createTokenEndpoint, withoutRefreshToken } from './endpoint/token-endpoint';
 import { createEmitter, type AuthEventName, type AuthEvents, type Unsubscribe } from './events';
 import { createAuthFetch, createFetch, type FetchLike } from './http/auth-fetch';
 import { createAuthHooks } from './http/auth-hooks';
 import { isTokenRejected } from './http/challenge';
 import { createOriginCheck } from './http/origins';
+import { INTERNALS, type ClientInternals } from './internals';
 import { normalizeOptions, type AuthClientOptions } from './options';
 import { createCoordinator } from './session/coordinator';
 import { createPersistence } from './session/persistence';
@@ -30,6 +31,13 @@ export interface AuthClient {
   readonly ready: Promise<void>;
   /** Signs in with the login endpoint (JSON body, or `grant_type=password` with `protocol: 'oauth'`). */
   login(credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot>;
+  /**
+   * Starts a session from tokens obtained elsewhere (a code flow run by another library, a native SDK, a
+   * server-rendered page): an RFC 6749 §5.1 token response, snake_case or camelCase. It is validated like a
+   * refresh answer (a `LoginError` when unusable), persisted and shared with other tabs; a session already
+   * present ends as `replaced`. An `id_token` in it is ignored (`codeFlow` checks and keeps ID tokens).
+   */
+  setSession(tokenResponse: Readonly<Record<string, unknown>>): Promise<SessionSnapshot>;
   /** Ends the session locally at once, everywhere; revokes at the server in the background (`revocation` tells how that went). */
   logout(): Promise<{ revocation: Promise<boolean> }>;
   /** Refreshes now (joins a refresh already in flight). */
@@ -95,6 +103,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     refreshKey: o.refreshKey,
     scope: o.scope ?? null,
     refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
+    resumeFromCookie: o.cookie && o.customRefresh === undefined,
     schedule: () => scheduler?.reschedule(),
     broadcast(message) {
       try {
@@ -130,7 +139,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const hooks = createAuthHooks(wrap, o.fetch);
   const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });
 
-  return {
+  const internals: ClientInternals = { endpoint, coordinator, options: o };
+
+  const client: AuthClient = {
     http,
     fetch: createFetch(wrap, o.fetch, o.baseUrl),
     get session() {
@@ -138,6 +149,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
     ready: coordinator.ready,
     login: (credentials) => coordinator.login(credentials),
+    setSession: (tokenResponse) =>
+      // In cookie mode the refresh token lives only in the cookie: one handed over here is dropped, never stored.
+      coordinator.start(async () => ({ body: o.cookie ? withoutRefreshToken(tokenResponse) : tokenResponse, receivedAt: o.clock.now(), serverOffset: 0 })),
     async logout() {
       const result = await coordinator.logout();
       await dpop?.loggedOut();
@@ -157,4 +171,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       coordinator.dispose();
     },
   };
+  Object.defineProperty(client, INTERNALS, { value: internals });
+  return client;
 }

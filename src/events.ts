@@ -5,10 +5,13 @@ import type { SessionSnapshot } from './session/snapshot';
 /** Where a session change came from: this client, or another tab/instance sharing the storage. */
 export type EventOrigin = 'local' | 'remote';
 
+/** What began a session (`session:start`). */
+export type StartSource = 'login' | 'storage' | 'refresh-key' | 'cookie' | 'remote';
+
 /** The typed event map. Payloads never carry a token. */
 export type AuthEvents = {
-  /** A session began: login, restored from storage, started from a refresh key, or adopted from another tab. */
-  'session:start': { generation: number; expiresAt: number | null; source: 'login' | 'storage' | 'refresh-key' | 'remote' };
+  /** A session began: login (also a code flow or `setSession`), restored from storage, started from a refresh key, resumed from the HttpOnly refresh cookie, or adopted from another tab. */
+  'session:start': { generation: number; expiresAt: number | null; source: StartSource };
   /** New tokens were committed. */
   'session:refresh': { generation: number; expiresAt: number | null; origin: EventOrigin };
   /** A refresh attempt failed. `retryable` failures keep the session; `nextAttemptAt` is the planned retry. */

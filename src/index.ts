@@ -8,9 +8,14 @@ export type { DeviceSession, SessionsApi } from './endpoint/sessions-api';
 // DPoP (RFC 9449): tree-shaken away unless `dpop()` is used
 export { dpop, webCryptoKeys, memoryKeyStore, indexedDbKeyStore, pickAlgorithm } from './dpop';
 export type { DpopOption, DpopOptions, DpopSigner, DpopKeySource, DpopKeyStore, DpopAlgorithm, PublicJwk, WebCryptoKeysOptions } from './dpop';
+// Authorization code flow with PKCE, discovery, ID tokens, RP-initiated logout (tree-shaken away when unused)
+export { codeFlow, type CodeFlow, type CodeFlowOptions, type AuthorizationParams, type EndSessionOptions } from './oauth/code-flow';
+export type { TransactionStore } from './oauth/transactions';
+export type { ProviderMetadata } from './oauth/discovery';
+export type { CryptoLike } from './oauth/pkce';
 
 // Events
-export type { AuthEvents, AuthEventName, EventOrigin, Unsubscribe } from './events';
+export type { AuthEvents, AuthEventName, EventOrigin, StartSource, Unsubscribe } from './events';
 
 // Errors
 export {

@@ -43,8 +43,22 @@ export interface EndpointResult {
 /** One revocation attempt: done (revoked, or nothing left to revoke), worth retrying later, or refused. */
 export type RevokeOutcome = { kind: 'done' } | { kind: 'retry'; retryAfterMs?: number } | { kind: 'rejected'; reason: string; status?: number };
 
+/** Token and revocation endpoints learnt after the client was created (discovery). */
+export interface LateEndpoints {
+  token: string;
+  revocation: string | null;
+}
+
 export interface TokenEndpoint {
   login(credentials: Readonly<Record<string, unknown>>): Promise<EndpointResult>;
+  /**
+   * Another grant at the token endpoint (`grant_type=authorization_code`...), form-encoded with the client's
+   * authentication, under the same timeout, no-redirect rule, headers and failure policy as a refresh.
+   * `secret` is a value a rejection must never echo (the code).
+   */
+  grant(fields: Readonly<Record<string, string | undefined>>, secret: string | null): Promise<EndpointResult>;
+  /** From now on, every call first resolves its URLs with `resolve` (a failure is a transient one). */
+  useEndpoints(resolve: () => Promise<LateEndpoints>): void;
   refresh(refreshToken: string | null): Promise<EndpointResult>;
   /** One best-effort revocation attempt: `true` when done, `false` otherwise; never throws. */
   revoke(refreshToken: string | null): Promise<boolean>;
@@ -80,7 +94,7 @@ function redact(failure: EndpointFailure, secret: string | null | undefined): En
 }
 
 /** In cookie mode the refresh token must never reach the client's memory or storage, even if a server sends one. */
-function withoutRefreshToken(body: unknown): unknown {
+export function withoutRefreshToken(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const { refresh_token: _snake, refreshToken: _camel, ...rest } = body as Record<string, unknown>;
   return rest;
@@ -174,11 +188,29 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
   }
 
   const clientFields = () => (clientAuth ? {} : { client_id: config.clientId });
+  let late: (() => Promise<LateEndpoints>) | null = null;
+  /** The URLs of this call: the configured ones, or those `useEndpoints` resolves (discovery). */
+  async function urls(): Promise<{ token: string; login: string | null; revoke: string | null }> {
+    if (late === null) return { token: config.refreshUrl, login: config.loginUrl, revoke: config.revokeUrl };
+    try {
+      const found = await late();
+      return { token: found.token, login: config.loginUrl === null ? null : found.token, revoke: found.revocation };
+    } catch {
+      throw new EndpointFailureError({ kind: 'transient', code: 'network', noResponse: false });
+    }
+  }
   const device = () => (config.deviceInfo === null ? {} : { deviceInfo: config.deviceInfo });
   const audience = () => (config.audience === undefined ? {} : { audience: config.audience });
 
   async function revokeOnce(refreshToken: string | null): Promise<RevokeOutcome> {
-    if (config.revokeUrl === null || (refreshToken === null && !config.cookie)) return { kind: 'done' };
+    if (refreshToken === null && !config.cookie) return { kind: 'done' };
+    let revokeUrl: string | null;
+    try {
+      revokeUrl = (await urls()).revoke;
+    } catch {
+      return { kind: 'retry' };
+    }
+    if (revokeUrl === null) return { kind: 'done' };
     const payload =
       config.protocol === 'oauth'
         ? form({ token: refreshToken ?? undefined, token_type_hint: 'refresh_token', ...clientFields() })
@@ -188,7 +220,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     let response: Response;
     let text: () => Promise<string>;
     try {
-      ({ response, text } = await send(config.revokeUrl, payload));
+      ({ response, text } = await send(revokeUrl, payload));
     } catch {
       return { kind: 'retry' };
     }
@@ -204,11 +236,20 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
 
   return {
     async login(credentials) {
-      if (config.loginUrl === null) throw new EndpointFailureError({ kind: 'terminal', reason: 'no-login-endpoint' });
-      if (config.protocol === 'json') return post(config.loginUrl, { ...credentials, ...device(), ...audience() }, null);
+      const loginUrl = (await urls()).login;
+      if (loginUrl === null) throw new EndpointFailureError({ kind: 'terminal', reason: 'no-login-endpoint' });
+      if (config.protocol === 'json') return post(loginUrl, { ...credentials, ...device(), ...audience() }, null);
       const fields: Record<string, string | undefined> = { grant_type: 'password', scope: config.scope, ...clientFields(), ...extra };
       for (const [key, value] of Object.entries(credentials)) if (typeof value === 'string') fields[key] = value;
-      return post(config.loginUrl, form(fields), null);
+      return post(loginUrl, form(fields), null);
+    },
+
+    async grant(fields, secret) {
+      return post((await urls()).token, form({ ...fields, ...clientFields() }), secret);
+    },
+
+    useEndpoints(resolve) {
+      late = resolve;
     },
 
     async refresh(refreshToken) {
@@ -217,11 +258,12 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       if (refreshToken === null && !config.cookie) throw new EndpointFailureError({ kind: 'terminal', reason: 'expired' });
       // DPoP: a token bound to a key this client no longer holds can never be used: end the session without sending it.
       if (dpop !== null && !(await dpop.holdsKeyFor(refreshToken))) throw new EndpointFailureError({ kind: 'terminal', reason: DPOP_KEY_LOST });
+      const refreshUrl = (await urls()).token;
       if (config.protocol === 'json') {
-        return post(config.refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, refreshToken);
+        return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, refreshToken);
       }
       return post(
-        config.refreshUrl,
+        refreshUrl,
         form({ grant_type: 'refresh_token', refresh_token: refreshToken ?? undefined, scope: config.scope, ...clientFields(), ...extra }),
         refreshToken,
       );

@@ -1,7 +1,7 @@
 import type { SessionSnapshot } from '../index';
 
 const snapshot = (status: SessionSnapshot['status']): SessionSnapshot =>
-  Object.freeze({ status, expiresAt: null, claims: null, generation: 0, refreshing: false, scope: null });
+  Object.freeze({ status, expiresAt: null, claims: null, generation: 0, refreshing: false, scope: null, user: null });
 
 /** A signed-out snapshot for `<AuthProvider initialSession>`: the server rendered the signed-out UI. */
 export const signedOutSession: SessionSnapshot = /* @__PURE__ */ snapshot('unauthenticated');

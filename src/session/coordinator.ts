@@ -1,14 +1,16 @@
-import { DisposedError, LoginError, RefreshError, SessionEndedError } from '../errors';
+import { DisposedError, LoginError, NotAuthenticatedError, RefreshError, SessionEndedError } from '../errors';
 import type { EndReason } from '../errors';
 import { isEndpointFailure } from '../endpoint/failure';
-import type { AuthEvents, EventOrigin } from '../events';
+import type { EndpointResult } from '../endpoint/token-endpoint';
+import type { AuthEvents, EventOrigin, StartSource } from '../events';
 import type { OutgoingMessage } from '../sync/messages';
+import { createCookieResume } from './cookie-resume';
 import { createWaiters } from './guard';
 import type { Persistence } from './persistence';
 import { createRefresher, type RefresherOptions, type SessionCore } from './refresher';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
-import { derivedSessionId, loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
+import { decodeClaims, derivedSessionId, loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
@@ -22,10 +24,24 @@ export interface CoordinatorOptions extends RefresherOptions {
   schedule: () => void;
   /** Tells the other tabs and instances sharing the store. */
   broadcast: (message: OutgoingMessage) => void;
+  /** Cookie mode: with no stored session, start-up (and `refresh()` while signed out) tries the HttpOnly refresh cookie. */
+  resumeFromCookie?: boolean;
 }
 
 type Change = AuthEvents['session:change']['cause'];
-type StartSource = AuthEvents['session:start']['source'];
+
+/** A token answer that starts a session; `idToken` only once its claims were checked. */
+export type StartResult = EndpointResult & { idToken?: string };
+
+/** A failed login-like call as the `LoginError` its caller gets (a `LoginError` thrown on the way passes through). */
+function loginError(error: unknown): LoginError {
+  if (error instanceof LoginError) return error;
+  // A token answer that cannot be used: the parse problem (`missing-access-token`, ...) is the reason.
+  if (typeof error === 'string') return new LoginError(`The token response is unusable (${error}).`, { reason: error });
+  const failure = isEndpointFailure(error) ? error.failure : undefined;
+  if (failure?.kind === 'terminal') return new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
+  return new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
+}
 
 /** How long a token the server refused right after a refresh is not refreshed again on a 401. */
 const REJECTED_COOLDOWN_MS = 10_000;
@@ -89,6 +105,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       generation: t?.generation ?? snapshot.generation,
       refreshing: t !== null && refreshing,
       scope: t?.scope ?? null,
+      user: t?.idToken === undefined ? null : decodeClaims(t.idToken),
     });
     if (!disposed) emitter.emit('session:change', { session: snapshot, cause });
   }
@@ -166,7 +183,8 @@ export function createCoordinator(options: CoordinatorOptions) {
 
   /** A login answer that must not land (a logout, a newer login or dispose came after it began): what it minted is revoked. */
   function discard(next: TokenSet): never {
-    void endpoint.revoke(next.refreshToken);
+    // In cookie mode (no refresh token here) the cookie belongs to a session that began meanwhile, if one did: left alone.
+    if (next.refreshToken !== null || tokens === null) void endpoint.revoke(next.refreshToken);
     const reason = disposed ? 'disposed' : intentCause;
     throw new LoginError(
       reason === 'disposed' ? 'The client was disposed while signing in.' : reason === 'logout' ? 'A logout came after this login began.' : 'A newer login replaced this one.',
@@ -233,6 +251,32 @@ export function createCoordinator(options: CoordinatorOptions) {
   const refresher = createRefresher(core, options);
   const refresh = refresher.refresh;
   const sync = createStorageSync(core, persistence);
+  const cookieResume = createCookieResume(options);
+
+  /** Cookie mode, signed out: a silent refresh with the HttpOnly cookie (start-up, or `refresh()`). */
+  async function resumeFromCookie(): Promise<SessionSnapshot> {
+    const startEpoch = epoch;
+    const mine = ++intent;
+    intentCause = 'superseded';
+    const found = await cookieResume();
+    if (found.kind === 'signed-out') throw new NotAuthenticatedError();
+    if (found.kind === 'unavailable') throw new RefreshError('Could not reach the server to resume the session; try again.');
+    if (found.kind === 'stored') {
+      if (startEpoch === epoch && tokens === null && !disposed) {
+        newEpoch(new SessionEndedError('replaced'));
+        persisted = true;
+        commit(found.tokens, 'remote', false);
+      }
+      return snapshot;
+    }
+    let next: TokenSet;
+    try {
+      next = loginTokenSet(found.result, core.generation + 1, options.scope ?? null);
+    } catch {
+      throw new RefreshError('The server answered the refresh cookie unusably; try again.');
+    }
+    return begin(next, mine, 'cookie');
+  }
 
   let readyResolve: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
@@ -244,8 +288,17 @@ export function createCoordinator(options: CoordinatorOptions) {
     } catch {
       emitter.emit('session:error', { operation: 'storage-read', code: 'storage', message: 'Could not read the stored session.' });
     }
+    if (disposed) return void (hydrated = true);
+    if (loaded.kind !== 'session' && options.resumeFromCookie === true && options.refreshKey === null) {
+      // Still `loading` while the cookie is tried: a UI does not flash "signed out" before the session resumes.
+      if (loaded.kind === 'invalid') emitter.emit('session:end', { reason: 'invalid-storage', origin: 'local' });
+      await resumeFromCookie().catch(() => undefined);
+      hydrated = true;
+      // Signed out (no valid cookie, or the server unreachable: `refresh()` may try again).
+      if (tokens === null && !disposed) publish('session:loaded', false);
+      return;
+    }
     hydrated = true;
-    if (disposed) return;
     if (loaded.kind === 'session') {
       persisted = true;
       commit(loaded.tokens, 'storage', false);
@@ -287,6 +340,27 @@ export function createCoordinator(options: CoordinatorOptions) {
     // Another tab's login may have written meanwhile: the store says which one is newest.
     void sync.syncFromStorage();
     return snapshot;
+  }
+
+  /**
+   * Starts a new session from the token answer `obtain` gets: the one way in for a login, a code
+   * exchange and `setSession`. The answer is parsed and validated like a refresh answer; a failure is a
+   * `LoginError`. Only a `logout()`, a newer start or `dispose()` after it began refuses it.
+   */
+  async function start(obtain: () => Promise<StartResult>): Promise<SessionSnapshot> {
+    if (disposed) throw new DisposedError();
+    await waitReady();
+    const mine = ++intent;
+    intentCause = 'superseded';
+    let next: TokenSet;
+    try {
+      const result = await obtain();
+      next = loginTokenSet(result, core.generation + 1, options.scope ?? null);
+      if (result.idToken !== undefined) next = { ...next, idToken: result.idToken };
+    } catch (error) {
+      throw loginError(error);
+    }
+    return begin(next, mine, 'login');
   }
 
   return {
@@ -364,6 +438,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     async refresh(): Promise<SessionSnapshot> {
       if (disposed) throw new DisposedError();
       await waitReady();
+      if (tokens === null && options.resumeFromCookie === true) return resumeFromCookie();
       if (refresher.inflight === null && tokens !== null) {
         const until = refresher.blockedUntil('backoff');
         if (until !== null) throw refresher.backingOff(until);
@@ -389,21 +464,8 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (refresher.failing || t === refused || isDue(t)) refresh().catch(() => undefined);
     },
 
-    async login(credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot> {
-      if (disposed) throw new DisposedError();
-      await waitReady();
-      const mine = ++intent;
-      intentCause = 'superseded';
-      let next: TokenSet;
-      try {
-        next = loginTokenSet(await endpoint.login(credentials), core.generation + 1, options.scope ?? null);
-      } catch (error) {
-        const failure = isEndpointFailure(error) ? error.failure : undefined;
-        if (failure?.kind === 'terminal') throw new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
-        throw new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
-      }
-      return begin(next, mine, 'login');
-    },
+    start,
+    login: (credentials: Readonly<Record<string, unknown>>): Promise<SessionSnapshot> => start(() => endpoint.login(credentials)),
 
     /** Local logout first (final, immediate); revocation is returned separately and never blocks. */
     async logout(): Promise<{ revocation: Promise<boolean> }> {

@@ -1,6 +1,6 @@
 import { decodeSession, encodeSession } from './storage/codec';
 import type { StorageAdapter, StoredSession } from './storage/types';
-import { decodeClaims, derivedSessionId, MAX_LIFETIME_MS, type TokenSet } from './token-set';
+import { decodeClaims, derivedSessionId, idTokenOf, MAX_LIFETIME_MS, type TokenSet } from './token-set';
 import type { Clock } from '../lifecycle/clock';
 
 const UNKNOWN_EXPIRY = Number.MAX_SAFE_INTEGER;
@@ -18,6 +18,7 @@ export function toStored(tokens: TokenSet): StoredSession {
     scope: tokens.scope,
     sid: tokens.sessionId,
     ...(tokens.jkt === undefined ? {} : { jkt: tokens.jkt }),
+    ...idTokenOf(tokens),
   };
 }
 
@@ -40,6 +41,7 @@ export function fromStored(stored: StoredSession, now: number = Number.POSITIVE_
     generation: stored.generation,
     sessionId: stored.sid ?? derivedSessionId('legacy', stored.refreshToken ?? stored.accessToken),
     ...(stored.jkt === undefined ? {} : { jkt: stored.jkt }),
+    ...(stored.idToken === undefined ? {} : { idToken: stored.idToken }),
   };
 }
 

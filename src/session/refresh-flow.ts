@@ -4,7 +4,7 @@ import { DisposedError, SessionEndedError } from '../errors';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
 import type { LoadResult, Persistence } from './persistence';
-import { fingerprint, parseTokenResponse, rotatedRefreshToken, type TokenParseProblem, type TokenSet } from './token-set';
+import { fingerprint, idTokenOf, parseTokenResponse, rotatedRefreshToken, type TokenParseProblem, type TokenSet } from './token-set';
 
 export interface RefreshFlowOptions {
   endpoint: TokenEndpoint;
@@ -223,7 +223,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     }
     const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken, previousScope: base.scope });
     const generation = Math.max(base.generation, ctx.generationFloor()) + 1;
-    if (parsed.ok) return store({ ...parsed.tokens, generation, sessionId: base.sessionId }, base, ctx);
+    if (parsed.ok) return store({ ...parsed.tokens, ...idTokenOf(base), generation, sessionId: base.sessionId }, base, ctx);
     // Unusable, but the server may have spent the old refresh token: keep the one it rotated to.
     const rotated = rotatedRefreshToken(result.body, base.refreshToken);
     if (rotated === null) throw parsed.problem;

@@ -11,6 +11,8 @@ export interface SessionSnapshot {
   /** True while a refresh is in flight. */
   readonly refreshing: boolean;
   readonly scope: string | null;
+  /** OpenID: the user's claims from the ID token the session began with (checked as OIDC Core §3.1.3.7 allows, not verified); `null` without one. */
+  readonly user: Readonly<Record<string, unknown>> | null;
 }
 
 export const LOADING: SessionSnapshot = Object.freeze({
@@ -20,4 +22,5 @@ export const LOADING: SessionSnapshot = Object.freeze({
   generation: 0,
   refreshing: false,
   scope: null,
+  user: null,
 });

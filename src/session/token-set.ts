@@ -21,6 +21,8 @@ export interface TokenSet {
   readonly sessionId: string;
   /** DPoP: the RFC 7638 thumbprint of the key the tokens are bound to (`token_type: DPoP`); absent for Bearer tokens. */
   readonly jkt?: string;
+  /** OpenID: the raw ID token of the session (its claims were checked when it arrived), kept only for `id_token_hint`. */
+  readonly idToken?: string;
 }
 
 export type ParsedTokens = Omit<TokenSet, 'generation' | 'sessionId'>;
@@ -185,6 +187,9 @@ export function refreshDueAt(tokens: Pick<TokenSet, 'accessToken' | 'expiresAt' 
   const floor = Math.min(Math.max(lifetime / 2, youngest), MAX_TOKEN_AGE_FLOOR_MS);
   return Math.max(tokens.receivedAt + floor, tokens.expiresAt - lead);
 }
+
+/** The ID token a session keeps across its refreshes (OIDC Core §12.2 lets a refresh omit it). */
+export const idTokenOf = (tokens: TokenSet): { idToken?: string } => (tokens.idToken === undefined ? {} : { idToken: tokens.idToken });
 
 /** The default margin: max(30 s, 10 % of the lifetime). */
 export const defaultMargin = (lifetimeMs: number): number => Math.max(30_000, lifetimeMs / 10);

@@ -1,8 +1,10 @@
 import { AccessTokens } from './access-tokens';
 import { ServerClock } from './clock';
+import { AuthCodes } from './codes';
 import { CounterBook } from './counters';
 import { DpopService } from './dpop/service';
 import { FaultQueue } from './faults';
+import { IdTokens } from './id-tokens';
 import { KeyStore } from './key-store';
 import type { ResolvedOptions } from './options';
 import { Rotator } from './rotation';
@@ -19,6 +21,8 @@ export interface ServerContext {
   readonly sessions: Sessions;
   readonly rotator: Rotator;
   readonly dpop: DpopService;
+  readonly codes: AuthCodes;
+  readonly idTokens: IdTokens;
   /** Revokes a whole key family; the number of records revoked. */
   revokeFamily(familyId: string): number;
 }
@@ -41,6 +45,8 @@ export function createContext(options: ResolvedOptions): ServerContext {
     sessions,
     rotator,
     dpop,
+    codes: new AuthCodes(clock, options.codeLifetime),
+    idTokens: new IdTokens(options.secret, clock, options.idTokenTtl),
     revokeFamily(familyId) {
       rotator.forget(familyId);
       return store.revokeFamily(familyId, clock.now());

@@ -21,6 +21,11 @@ function empty(): AuthServerCounters {
     dpopProofsRejected: {},
     dpopNonceChallenges: 0,
     dpopJtiReplays: 0,
+    authorizations: 0,
+    codesExchanged: 0,
+    pkceFailures: 0,
+    codeReuse: 0,
+    endSessions: 0,
   };
 }
 

@@ -15,7 +15,9 @@ async function route(ctx: ServerContext, request: Request, url: URL): Promise<Re
   if (endpoint === 'control') return handler(ctx, request, match.params);
   const run = (): Promise<Response> => withDpop(ctx, endpoint, request, () => handler(ctx, request, match.params));
   const fault = ctx.faults.take(endpoint);
-  const response = fault ? await applyFault(fault, endpoint, run) : await run();
+  // At the authorization endpoint an OAuth error goes back to the client as a redirect (RFC 6749 §4.1.2.1).
+  const withError = endpoint === 'authorize' ? (error: string) => handler(ctx, request, { ...match.params, injectedError: error }) : undefined;
+  const response = fault ? await applyFault(fault, endpoint, run, withError) : await run();
   if (endpoint === 'resource' && response.status === 401) ctx.counters.increment('unauthorized');
   if (endpoint === 'resource' && response.status === 403) ctx.counters.increment('forbidden');
   return response;

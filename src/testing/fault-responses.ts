@@ -27,11 +27,17 @@ function malformed(kind: MalformedKind, endpoint: FaultEndpoint): Response {
  * Applies one injected fault to a call. `run` performs the real handling;
  * `Response.error()` stands for a dropped connection.
  */
-export async function applyFault(fault: Fault, endpoint: FaultEndpoint, run: () => Promise<Response>): Promise<Response> {
+export async function applyFault(
+  fault: Fault,
+  endpoint: FaultEndpoint,
+  run: () => Promise<Response>,
+  withError?: (error: string) => Promise<Response>,
+): Promise<Response> {
   switch (fault.type) {
     case 'status':
       return raw(fault.status, fault.body ?? null, fault.headers ?? {});
     case 'oauth-error':
+      if (withError !== undefined) return withError(fault.error);
       return oauthError(fault.error, 'Injected fault', fault.status);
     case 'delay':
       await wait(fault.ms);

@@ -1,6 +1,6 @@
 import type { Fault, FaultEndpoint } from './types';
 
-export const FAULT_ENDPOINTS: readonly FaultEndpoint[] = ['login', 'refresh', 'token', 'revoke', 'logout', 'resource', 'keys'];
+export const FAULT_ENDPOINTS: readonly FaultEndpoint[] = ['login', 'refresh', 'token', 'revoke', 'logout', 'resource', 'keys', 'authorize'];
 
 /** FIFO queue of faults per endpoint; each call consumes at most one. `times` is a count, never expanded. */
 export class FaultQueue {

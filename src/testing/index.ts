@@ -6,6 +6,7 @@ export { createAuthServer } from './server';
 export { leeway } from './options';
 export type {
   AuthServer,
+  AuthServerClient,
   AuthServerCounters,
   AuthServerOptions,
   AuthServerUser,

@@ -1,3 +1,4 @@
+import { resolveClient, type ResolvedClient } from './clients';
 import { randomToken } from './encoding';
 import { resolveDpopOptions, type ResolvedDpopOptions } from './dpop/service';
 import type { AuthServerOptions, AuthServerUser, RotationMode } from './types';
@@ -16,7 +17,9 @@ export interface ResolvedOptions {
   readonly refreshKeyLifetime: number;
   readonly rotation: RotationMode;
   readonly users: readonly ResolvedUser[];
-  readonly clients: readonly string[];
+  readonly clients: readonly ResolvedClient[];
+  readonly codeLifetime: number;
+  readonly idTokenTtl: number;
   readonly cookieMode: boolean;
   readonly audience: string;
   readonly secret: string;
@@ -59,7 +62,9 @@ export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions
     refreshKeyLifetime: positive(options.refreshKeyLifetime, 'refreshKeyLifetime', THIRTY_DAYS),
     rotation: resolveRotation(options.rotation),
     users: (options.users ?? DEFAULT_USERS).map(resolveUser),
-    clients: [...(options.clients ?? ['tokenflight'])],
+    clients: (options.clients ?? ['tokenflight']).map(resolveClient),
+    codeLifetime: positive(options.codeLifetime, 'codeLifetime', 60),
+    idTokenTtl: positive(options.idTokenTtl, 'idTokenTtl', 300),
     cookieMode: options.cookieMode ?? false,
     audience: options.audience ?? 'tokenflight-api',
     secret: options.secret ?? randomToken(32),

@@ -1,5 +1,7 @@
 import * as authRoutes from './routes/auth-routes';
+import * as authorization from './routes/authorize-routes';
 import * as control from './routes/control-routes';
+import * as discovery from './routes/discovery-routes';
 import * as keyRoutes from './routes/key-routes';
 import * as oauth from './routes/oauth-routes';
 import * as resource from './routes/resource-routes';
@@ -36,6 +38,10 @@ const ROUTES: readonly Route[] = [
   route('DELETE', '/auth/keys/:jti', 'keys', keyRoutes.deleteKey),
   route('POST', '/oauth/token', 'token', oauth.token),
   route('POST', '/oauth/revoke', 'revoke', oauth.revoke),
+  route('GET', '/oauth/authorize', 'authorize', authorization.authorize),
+  route('GET', '/oauth/logout', 'logout', authorization.endSession),
+  route('GET', '/.well-known/openid-configuration', 'control', discovery.metadata),
+  route('GET', '/.well-known/oauth-authorization-server', 'control', discovery.metadata),
   route('GET', '/api/me', 'resource', resource.me),
   route('GET', '/api/items/:id', 'resource', resource.item),
   route('POST', '/api/echo', 'resource', resource.echo, true),

@@ -24,8 +24,16 @@ export interface AuthServerOptions {
   /** Default 'strict'. */
   readonly rotation?: RotationMode;
   readonly users?: readonly AuthServerUser[];
-  /** Accepted OAuth client_id values. Default ['tokenflight']. */
-  readonly clients?: readonly string[];
+  /**
+   * Registered OAuth clients: a `client_id`, or a client with the exact redirect URIs it may use.
+   * A bare id may redirect to `http://app.test/callback` and return after logout to `http://app.test/`.
+   * Default ['tokenflight'].
+   */
+  readonly clients?: readonly (string | AuthServerClient)[];
+  /** Lifetime of an authorization code in seconds (RFC 6749 §4.1.2: short). Default 60. */
+  readonly codeLifetime?: number;
+  /** Lifetime of an ID token in seconds. Default 300. */
+  readonly idTokenTtl?: number;
   /** Refresh token travels in an HttpOnly cookie instead of the JSON body. Default false. */
   readonly cookieMode?: boolean;
   /** Default audience of access tokens and the one the resource API accepts. Default 'tokenflight-api'. */
@@ -66,8 +74,20 @@ export interface DpopControls {
   boundKey(jti: string): string | undefined;
 }
 
-/** Endpoints faults can be injected into. */
-export type FaultEndpoint = 'login' | 'refresh' | 'token' | 'revoke' | 'logout' | 'resource' | 'keys';
+/** A registered OAuth client of the authorization endpoint. */
+export interface AuthServerClient {
+  readonly clientId: string;
+  /** Exact-match redirect URIs. Default ['http://app.test/callback']. */
+  readonly redirectUris?: readonly string[];
+  /** Where the end-session endpoint may send the browser back to. Default ['http://app.test/']. */
+  readonly postLogoutRedirectUris?: readonly string[];
+}
+
+/**
+ * Endpoints faults can be injected into. On `authorize`, an `oauth-error` fault is answered the way
+ * RFC 6749 §4.1.2.1 says: a redirect back to the client with `error` (and `state`, `iss`); `delay` holds it.
+ */
+export type FaultEndpoint = 'login' | 'refresh' | 'token' | 'revoke' | 'logout' | 'resource' | 'keys' | 'authorize';
 
 export type MalformedKind = 'html' | 'garbled-json' | 'missing-fields' | 'empty';
 
@@ -104,6 +124,16 @@ export interface AuthServerCounters {
   dpopNonceChallenges: number;
   /** Proofs refused because their `jti` was seen before. */
   dpopJtiReplays: number;
+  /** Authorization requests answered with a code. */
+  authorizations: number;
+  /** Authorization codes exchanged for tokens. */
+  codesExchanged: number;
+  /** Code exchanges refused for a missing or wrong PKCE verifier. */
+  pkceFailures: number;
+  /** Codes presented a second time (what they issued is revoked). */
+  codeReuse: number;
+  /** Calls to the end-session endpoint (RP-initiated logout). */
+  endSessions: number;
 }
 
 /** Claims a refresh key grants to the access tokens minted from it. */

@@ -97,6 +97,7 @@ describe('cookie (BFF) mode', () => {
     const log = record(auth);
     server.expireAccessTokens();
     server.resetCounters();
+    env.wire.length = 0; // not the start-up attempt to resume from a cookie (there was none yet)
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) => auth.http.get(`api/items/${i}`).json()));
     expect(results).toHaveLength(60);
     expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0, unauthorized: 60, resourceRequests: 120 });
@@ -127,12 +128,13 @@ describe('cookie (BFF) mode', () => {
     expect(log.of('session:refresh')).toEqual([]);
   });
 
-  it('logout() with no local session (page reloaded, memory storage) still asks the server to clear the HttpOnly cookie', async () => {
+  it('logout() with no local session (page reloaded, memory storage, server unreachable at start-up) still asks the server to clear the HttpOnly cookie', async () => {
     const server = env.server({ cookieMode: true });
     const jar = cookieJar();
     const first = env.client({ cookie: true, fetch: jar.fetch, lock: false, channel: false, autoRefresh: false });
     await signIn(first);
     first.dispose(); // the page reloads: the access token (memory) is gone, the cookie stays
+    server.inject('refresh', { type: 'network-error' }); // the start-up resume gets no answer
     const reloaded = env.client({ cookie: true, fetch: jar.fetch, lock: false, channel: false, autoRefresh: false });
     await reloaded.ready;
     expect(reloaded.session.status).toBe('unauthenticated');

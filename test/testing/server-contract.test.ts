@@ -473,6 +473,11 @@ describe('fault injection and counters', () => {
       dpopProofsRejected: {},
       dpopNonceChallenges: 0,
       dpopJtiReplays: 0,
+      authorizations: 0,
+      codesExchanged: 0,
+      pkceFailures: 0,
+      codeReuse: 0,
+      endSessions: 0,
     });
     expect((await refreshAt(server.origin, second.refreshToken)).status).toBe(401);
   });

@@ -25,8 +25,8 @@ const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 export const isSessionId = (v: unknown): v is string => typeof v === 'string' && /^[\w-]{1,64}$/.test(v);
 
 export function encodeSession(s: StoredSession): string {
-  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, jkt } = s;
-  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, ...(jkt === undefined ? {} : { jkt }) });
+  const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, jkt, idToken } = s;
+  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, idToken, ...(jkt === undefined ? {} : { jkt }) });
 }
 
 /** Validates a stored blob field by field; storage is untrusted. Never throws. */
@@ -47,7 +47,7 @@ export function decodeSession(raw: string): DecodeResult {
   ) {
     return { ok: false, reason: 'malformed' };
   }
-  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, jkt } = o as Record<string, unknown>;
+  const { v, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, jkt, idToken } = o as Record<string, unknown>;
   if (v !== 1) return { ok: false, reason: 'version' };
   if (
     !isToken(accessToken) ||
@@ -60,7 +60,8 @@ export function decodeSession(raw: string): DecodeResult {
     (generation as number) > MAX_GENERATION ||
     !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope))) ||
     !(sid === undefined || isSessionId(sid)) ||
-    !(jkt === undefined || (typeof jkt === 'string' && THUMBPRINT.test(jkt)))
+    !(jkt === undefined || (typeof jkt === 'string' && THUMBPRINT.test(jkt))) ||
+    !(idToken === undefined || (isB64Token(idToken) && idToken.split('.').length === 3))
   ) {
     return { ok: false, reason: 'invalid' };
   }
@@ -76,6 +77,7 @@ export function decodeSession(raw: string): DecodeResult {
       scope,
       ...(sid === undefined ? {} : { sid }),
       ...(jkt === undefined ? {} : { jkt: jkt as string }),
+      ...(idToken === undefined ? {} : { idToken }),
     },
   };
 }

@@ -34,4 +34,6 @@ export interface StoredSession {
   sid?: string;
   /** DPoP: thumbprint of the key the tokens are bound to. */
   jkt?: string;
+  /** OpenID ID token of the session, when it began with one. */
+  idToken?: string;
 }

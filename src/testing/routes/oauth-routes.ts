@@ -4,6 +4,7 @@ import { oauthError, oauthJson, raw } from '../http/responses';
 import { isFormRequest, readBasicClient, readForm } from '../http/request-data';
 import { isSubsetScope, normaliseScope } from '../scope';
 import type { IssuedPair } from '../sessions';
+import { codeGrant } from './code-grant';
 import type { RouteHandler } from './route-types';
 
 type ClientCheck = { readonly ok: true; readonly clientId: string | undefined } | { readonly ok: false; readonly response: Response };
@@ -20,7 +21,7 @@ function identifyClient(ctx: ServerContext, request: Request, params: URLSearchP
   if (clientId === undefined) {
     return required ? { ok: false, response: oauthError('invalid_request', 'client_id is required') } : { ok: true, clientId };
   }
-  if (!ctx.options.clients.includes(clientId)) return { ok: false, response: oauthError('invalid_client', 'Unknown client') };
+  if (!ctx.options.clients.some((client) => client.clientId === clientId)) return { ok: false, response: oauthError('invalid_client', 'Unknown client') };
   return { ok: true, clientId };
 }
 
@@ -64,7 +65,7 @@ async function refreshGrant(ctx: ServerContext, request: Request, params: URLSea
   return result.ok ? tokenBody(result.pair) : oauthError(result.error, result.description);
 }
 
-/** RFC 6749 token endpoint: password and refresh_token grants. */
+/** RFC 6749 token endpoint: authorization_code, password and refresh_token grants. */
 export const token: RouteHandler = async (ctx, request) => {
   if (!isFormRequest(request)) return oauthError('invalid_request', 'Expected application/x-www-form-urlencoded');
   const { params, duplicated } = await readForm(request);
@@ -75,6 +76,7 @@ export const token: RouteHandler = async (ctx, request) => {
   if (!client.ok) return client.response;
   if (grantType === 'password') return passwordGrant(ctx, request, params);
   if (grantType === 'refresh_token') return refreshGrant(ctx, request, params);
+  if (grantType === 'authorization_code') return codeGrant(ctx, request, params, client.clientId);
   return oauthError('unsupported_grant_type', `Unsupported grant_type ${grantType}`);
 };
 

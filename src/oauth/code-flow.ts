@@ -1,0 +1,232 @@
+import type { AuthClient } from '../client';
+import { ConfigError, LoginError } from '../errors';
+import { oauthErrorCode } from '../endpoint/failure';
+import { INTERNALS, type ClientInternals } from '../internals';
+import type { SessionSnapshot } from '../session/snapshot';
+import { discover, type ProviderMetadata } from './discovery';
+import { checkIdToken } from './id-token';
+import { randomValue, s256, type CryptoLike } from './pkce';
+import { defaultTransactionStore, saveTransaction, takeTransaction, type TransactionStore } from './transactions';
+
+/** Extra authorization request parameters: `prompt`, `login_hint`, `acr_values`, `max_age`, `ui_locales`, `resource` (RFC 8707), or any other. */
+export type AuthorizationParams = Readonly<Record<string, string | number | readonly string[] | undefined>> & {
+  readonly prompt?: string;
+  readonly login_hint?: string;
+  readonly acr_values?: string;
+  readonly max_age?: number;
+  readonly ui_locales?: string;
+  readonly resource?: string | readonly string[];
+  readonly scope?: string;
+};
+
+export interface CodeFlowOptions {
+  /** The provider's issuer identifier: its metadata (RFC 8414 / OpenID Connect Discovery) gives every endpoint. */
+  issuer?: string;
+  /** Without `issuer`: the authorization endpoint (the token and revocation endpoints are the client's `endpoints`). */
+  authorizationEndpoint?: string;
+  /** Without `issuer`: the end-session endpoint, for RP-initiated logout. */
+  endSessionEndpoint?: string;
+  /** Where the provider sends the browser back to, exactly as registered. */
+  redirectUri: string;
+  /** Scope of the authorization request; with `openid`, a nonce is sent and an ID token is required. @default the client's `scope`, else `'openid'` */
+  scope?: string;
+  /** Parameters added to every authorization request (e.g. `audience`, `resource`). @default {} */
+  params?: AuthorizationParams;
+  /** Where the verifier, state and nonce wait for the round trip. @default sessionStorage in a browser, memory elsewhere */
+  store?: TransactionStore;
+  /** How the browser is sent to a URL. @default location.assign */
+  navigate?: (url: string) => void;
+  /** CSPRNG and SHA-256. @default globalThis.crypto */
+  crypto?: CryptoLike;
+  /** How long an authorization request waits for its callback (ms). @default 600000 */
+  maxAge?: number;
+  /** Clock difference accepted on ID token times (ms). @default 300000 */
+  clockTolerance?: number;
+}
+
+export interface EndSessionOptions {
+  /** Where the provider sends the browser after signing out (registered exactly). */
+  postLogoutRedirectUri?: string;
+  /** Returned to `postLogoutRedirectUri` unchanged. */
+  state?: string;
+}
+
+export interface CodeFlow {
+  /** Builds an authorization request and keeps its verifier, state and nonce for the callback (React Native: open this URL). */
+  authorizationUrl(params?: AuthorizationParams): Promise<string>;
+  /** Browser: sends the page to the provider (a full-page redirect: no popup, no iframe, no third-party cookie). */
+  redirect(params?: AuthorizationParams): Promise<void>;
+  /** Whether `url` (default: the page's address) is an authorization response for this flow's redirect URI. */
+  isCallback(url?: string): boolean;
+  /** Finishes the flow from the callback URL (default: the page's address, whose query is then removed): checks, exchanges the code, starts the session. */
+  complete(url?: string): Promise<SessionSnapshot>;
+  /** The RP-initiated logout URL (OpenID RP-Initiated Logout 1.0), or `null` when the provider has no end-session endpoint. */
+  endSessionUrl(options?: EndSessionOptions): Promise<string | null>;
+  /** Local logout and revocation (as `auth.logout()`), then the browser goes to the end-session endpoint. */
+  logout(options?: EndSessionOptions): Promise<{ revocation: Promise<boolean>; endSessionUrl: string | null }>;
+}
+
+/** Parameters the flow sets itself: never taken from `params`. */
+const RESERVED = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce'];
+/** Provider errors that may go away when tried again. */
+const TEMPORARY = ['temporarily_unavailable', 'server_error'];
+
+const browser = () => globalThis as { location?: { href: string; assign(url: string): void }; history?: { state: unknown; replaceState(data: unknown, unused: string, url: string): void } };
+const sameEndpoint = (a: URL, b: URL) => a.origin === b.origin && a.pathname === b.pathname;
+const refused = (what: string, reason: string) => new LoginError(`The sign-in response was refused (${what}).`, { reason });
+
+function internalsOf(auth: AuthClient): ClientInternals {
+  const internals = (auth as unknown as Record<symbol, ClientInternals | undefined>)[INTERNALS];
+  if (internals === undefined) throw new ConfigError('codeFlow() needs a client made by createAuthClient.');
+  if (internals.options.protocol !== 'oauth' || internals.options.clientId === undefined) throw new ConfigError("codeFlow() needs `protocol: 'oauth'` and a `clientId`.");
+  return internals;
+}
+
+/**
+ * The authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636 S256, OAuth 2.1) for `auth`, with
+ * discovery, OpenID ID tokens and RP-initiated logout. Imported on its own: a client that never calls
+ * it carries none of it.
+ */
+export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
+  const internals = internalsOf(auth);
+  const { endpoint, coordinator } = internals;
+  const { clock } = internals.options;
+  const clientId = internals.options.clientId ?? '';
+  const found = options.crypto ?? (globalThis.crypto as CryptoLike | undefined);
+  if (found === undefined) throw new ConfigError('codeFlow() needs WebCrypto (globalThis.crypto or the `crypto` option).');
+  const crypto: CryptoLike = found;
+  if (options.issuer === undefined && options.authorizationEndpoint === undefined) throw new ConfigError('codeFlow() needs an `issuer` or an `authorizationEndpoint`.');
+  const redirectUri = new URL(options.redirectUri).href;
+  const scope = options.scope ?? internals.options.scope ?? 'openid';
+  const store = options.store ?? defaultTransactionStore();
+  const maxAge = options.maxAge ?? 600_000;
+  const tolerance = options.clockTolerance ?? 300_000;
+  const issuer = options.issuer;
+
+  // Fetched once per flow (a failure is retried on the next use); refreshes and revocations use its endpoints.
+  let cached: Promise<ProviderMetadata> | null = null;
+  const metadata = (): Promise<ProviderMetadata> => {
+    if (issuer === undefined) return Promise.reject(new ConfigError('No issuer to discover.'));
+    return (cached ??= discover(issuer, internals).catch((error: unknown) => {
+      cached = null;
+      throw error;
+    }));
+  };
+  if (issuer !== undefined) endpoint.useEndpoints(async () => ({ token: (await metadata()).token_endpoint, revocation: (await metadata()).revocation_endpoint ?? null }));
+
+  async function authorizationUrl(params: AuthorizationParams = {}): Promise<string> {
+    const all: AuthorizationParams = { ...options.params, ...params };
+    for (const name of RESERVED) if (all[name] !== undefined) throw new ConfigError(`\`${name}\` is set by the code flow itself.`);
+    const authorizeAt = issuer === undefined ? (options.authorizationEndpoint ?? '') : (await metadata()).authorization_endpoint;
+    const requestScope = typeof all.scope === 'string' ? all.scope : scope;
+    const openid = requestScope.split(' ').includes('openid');
+    const state = randomValue(crypto);
+    const verifier = randomValue(crypto);
+    const nonce = openid ? randomValue(crypto) : null;
+    const url = new URL(authorizeAt);
+    const query = url.searchParams;
+    query.set('response_type', 'code');
+    query.set('client_id', clientId);
+    query.set('redirect_uri', redirectUri);
+    query.set('scope', requestScope);
+    query.set('state', state);
+    query.set('code_challenge', await s256(verifier, crypto));
+    query.set('code_challenge_method', 'S256');
+    if (nonce !== null) query.set('nonce', nonce);
+    for (const [name, value] of Object.entries(all)) {
+      if (name === 'scope' || value === undefined) continue;
+      // RFC 8707 §2: `resource` may be repeated.
+      for (const one of typeof value === 'object' ? value : [value]) query.append(name, String(one));
+    }
+    await saveTransaction(store, state, { verifier, nonce, redirectUri, expiresAt: clock.now() + maxAge });
+    return url.href;
+  }
+
+  function isCallback(url = browser().location?.href ?? ''): boolean {
+    try {
+      const parsed = new URL(url);
+      return sameEndpoint(parsed, new URL(redirectUri)) && parsed.searchParams.has('state') && (parsed.searchParams.has('code') || parsed.searchParams.has('error'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** The callback's query leaves the address bar at once: the code is never left in the URL or the history. */
+  function clearAddressBar(url: URL): void {
+    const { location, history } = browser();
+    if (location === undefined || history === undefined || !sameEndpoint(new URL(location.href), url) || new URL(location.href).search === '') return;
+    history.replaceState(history.state, '', `${url.pathname}${new URL(location.href).hash}`);
+  }
+
+  async function complete(url?: string): Promise<SessionSnapshot> {
+    const href = url ?? browser().location?.href;
+    if (href === undefined) throw new ConfigError('complete() needs the callback URL outside a browser.');
+    const callback = new URL(href);
+    if (url === undefined || url === browser().location?.href) clearAddressBar(callback);
+    const query = callback.searchParams;
+    const state = query.get('state');
+    // The state is looked up, then removed: single use. Unknown here = another tab's request, a reload that lost it, or forged.
+    const transaction = state === null ? null : await takeTransaction(store, state, clock.now());
+    if (transaction === null) throw refused('unknown or reused state', 'invalid_state');
+    if (!sameEndpoint(callback, new URL(transaction.redirectUri))) throw refused('redirect URI', 'invalid_state');
+    // RFC 9207 §2.4: the issuer that answered must be the one asked (mix-up defence), on errors too.
+    const iss = query.get('iss');
+    const advertised = issuer === undefined ? false : (await metadata()).authorization_response_iss_parameter_supported === true;
+    if ((iss !== null && issuer !== undefined && iss !== issuer) || (iss === null && advertised)) throw refused('issuer', 'iss_mismatch');
+    const error = query.get('error');
+    if (error !== null) {
+      const reason = oauthErrorCode({ error }) ?? 'invalid_request';
+      throw new LoginError(`The provider did not sign the user in (${reason}).`, { reason, retryable: TEMPORARY.includes(reason) });
+    }
+    const code = query.get('code');
+    if (code === null || code === '') throw refused('no code', 'invalid_request');
+    return coordinator.start(async () => {
+      const result = await endpoint.grant({ grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);
+      if (transaction.nonce === null) return result;
+      if (issuer === undefined) throw new ConfigError('OpenID sign-in needs the `issuer` to check the ID token.');
+      const idToken = checkIdToken((result.body as Record<string, unknown> | null)?.['id_token'], {
+        issuer,
+        clientId,
+        nonce: transaction.nonce,
+        now: result.receivedAt + result.serverOffset,
+        tolerance,
+      });
+      return { ...result, idToken };
+    });
+  }
+
+  async function endSessionUrl(end: EndSessionOptions = {}): Promise<string | null> {
+    const endAt = issuer === undefined ? options.endSessionEndpoint : (await metadata()).end_session_endpoint;
+    if (endAt === undefined) return null;
+    const url = new URL(endAt);
+    const hint = coordinator.tokens?.idToken ?? null;
+    if (hint !== null) url.searchParams.set('id_token_hint', hint);
+    url.searchParams.set('client_id', clientId);
+    if (end.postLogoutRedirectUri !== undefined) url.searchParams.set('post_logout_redirect_uri', end.postLogoutRedirectUri);
+    if (end.state !== undefined) url.searchParams.set('state', end.state);
+    return url.href;
+  }
+
+  const navigate = (url: string) => {
+    if (options.navigate !== undefined) return options.navigate(url);
+    const { location } = browser();
+    if (location === undefined) throw new ConfigError('No browser to navigate: pass `navigate`, or open authorizationUrl() yourself.');
+    location.assign(url);
+  };
+
+  return {
+    authorizationUrl,
+    redirect: async (params) => navigate(await authorizationUrl(params)),
+    isCallback,
+    complete,
+    endSessionUrl,
+    async logout(end) {
+      // Built first: the ID token hint goes with the session.
+      const url = await endSessionUrl(end).catch(() => null);
+      const { revocation } = await auth.logout();
+      await revocation;
+      if (url !== null && (options.navigate !== undefined || browser().location !== undefined)) navigate(url);
+      return { revocation, endSessionUrl: url };
+    },
+  };
+}
