@@ -51,6 +51,8 @@ declare module 'expo-status-bar' {
   import type { ComponentType } from 'react';
 
   export const StatusBar: ComponentType<{ style?: 'auto' | 'light' | 'dark' }>;
+}
+
 declare module 'expo-web-browser' {
   export function openAuthSessionAsync(url: string, redirectUrl: string): Promise<{ type: 'success'; url: string } | { type: 'cancel' | 'dismiss' | 'locked' }>;
   export function maybeCompleteAuthSession(): { type: 'success' | 'failed'; message: string };

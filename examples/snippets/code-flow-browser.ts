@@ -1,4 +1,4 @@
-// Code flow: sign in with redirect in a single-page app (docs/code-flow.md).
+// Code flow: sign in with redirect in a single-page app (README: authorization code flow).
 import { codeFlow, createAuthClient, isLoginError, webStorage } from 'tokenflight';
 
 export const auth = createAuthClient({

@@ -1,4 +1,4 @@
-// Code flow without discovery, and tokens obtained elsewhere (docs/code-flow.md).
+// Code flow without discovery, and tokens obtained elsewhere (README: authorization code flow).
 import { codeFlow, createAuthClient } from 'tokenflight';
 
 export const auth = createAuthClient({

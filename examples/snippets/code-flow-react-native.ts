@@ -1,4 +1,4 @@
-// Code flow in React Native / Expo: "give me the URL", "here is the redirect URL" (docs/code-flow.md).
+// Code flow in React Native / Expo: "give me the URL", "here is the redirect URL" (README: authorization code flow).
 import * as WebBrowser from 'expo-web-browser';
 import { codeFlow, createAuthClient } from 'tokenflight';
 import { secureStorage } from 'tokenflight/react-native';

@@ -1,4 +1,4 @@
-// DPoP in a browser (docs/dpop.md).
+// DPoP in a browser (README: DPoP).
 import { createAuthClient, dpop, webStorage } from 'tokenflight';
 
 const auth = createAuthClient({

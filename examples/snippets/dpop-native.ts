@@ -1,4 +1,4 @@
-// DPoP on React Native / Hermes (no WebCrypto): an adapter over a native crypto module (docs/dpop.md).
+// DPoP on React Native / Hermes (no WebCrypto): an adapter over a native crypto module (README: DPoP).
 import { createAuthClient, dpop, type DpopKeySource, type PublicJwk } from 'tokenflight';
 
 /** What a native module (Secure Enclave / Android Keystore backed) typically offers. */

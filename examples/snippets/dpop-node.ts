@@ -1,4 +1,4 @@
-// DPoP in Node: WebCrypto keys in memory, or in a store you pass (docs/dpop.md).
+// DPoP in Node: WebCrypto keys in memory, or in a store you pass (README: DPoP).
 import { createAuthClient, dpop, memoryKeyStore, pickAlgorithm, webCryptoKeys } from 'tokenflight';
 
 // The server's metadata says which algorithms it accepts: ES256 first, then EdDSA, then RS256.

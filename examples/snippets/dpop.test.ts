@@ -1,4 +1,4 @@
-// Testing DPoP with tokenflight/testing (docs/dpop.md). Runs with vitest: `npm run test:snippets`.
+// Testing DPoP with tokenflight/testing (README: DPoP). Runs with vitest: `npm run test:snippets`.
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAuthClient, dpop, memoryKeyStore, webCryptoKeys } from 'tokenflight';
