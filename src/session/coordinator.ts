@@ -1,13 +1,16 @@
-import { DisposedError, LoginError, NotAuthenticatedError, RefreshError, SessionEndedError } from '../errors';
+import { DisposedError, NotAuthenticatedError, RefreshError, SessionEndedError } from '../errors';
 import type { EndReason } from '../errors';
-import { isEndpointFailure } from '../endpoint/failure';
 import type { EndpointResult } from '../endpoint/token-endpoint';
 import type { AuthEvents, EventOrigin, StartSource } from '../events';
 import type { OutgoingMessage } from '../sync/messages';
 import { createCookieResume } from './cookie-resume';
+import { createEpochs } from './epochs';
+import { createIntents } from './intents';
 import { createWaiters } from './guard';
+import { loginError } from './login-error';
 import type { Persistence } from './persistence';
 import { createRefresher, type RefresherOptions, type SessionCore } from './refresher';
+import { createRequestGate } from './request-gate';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
 import { decodeClaims, derivedSessionId, loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
@@ -33,19 +36,6 @@ type Change = AuthEvents['session:change']['cause'];
 /** A token answer that starts a session; `idToken` only once its claims were checked. */
 export type StartResult = EndpointResult & { idToken?: string };
 
-/** A failed login-like call as the `LoginError` its caller gets (a `LoginError` thrown on the way passes through). */
-function loginError(error: unknown): LoginError {
-  if (error instanceof LoginError) return error;
-  // A token answer that cannot be used: the parse problem (`missing-access-token`, ...) is the reason.
-  if (typeof error === 'string') return new LoginError(`The token response is unusable (${error}).`, { reason: error });
-  const failure = isEndpointFailure(error) ? error.failure : undefined;
-  if (failure?.kind === 'terminal') return new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
-  return new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
-}
-
-/** How long a token the server refused right after a refresh is not refreshed again on a 401. */
-const REJECTED_COOLDOWN_MS = 10_000;
-
 /**
  * Owns the session state machine and the ONE in-flight refresh of a client. The proactive timer,
  * 401s, `refresh()`, resume and other tabs all go through `refresh()`; every token set carries a
@@ -57,7 +47,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   const waiters = createWaiters();
   let tokens: TokenSet | null = null;
   let snapshot: SessionSnapshot = LOADING;
-  let epoch = 0;
+  const epochs = createEpochs();
   let persisted = false;
   /** Generation at which the current session started here, when, and how. */
   let startGeneration = 0;
@@ -65,22 +55,13 @@ export function createCoordinator(options: CoordinatorOptions) {
   let startSource: StartSource | 'local' = 'storage';
   /** The highest generation seen in the store or a broadcast: a new session is numbered above it. */
   let seenGeneration = 0;
-  /** Bumped by every `login()` and `logout()`: a login is refused only by a newer one, a logout or dispose. */
-  let intent = 0;
-  let intentCause: 'logout' | 'superseded' = 'superseded';
+  const intents = createIntents();
   /** A login is writing its session: storage changes meanwhile are its own, or settled after it. */
   let starting = 0;
   let hydrated = false;
   let disposed = false;
-  /** The token set a server refused (401) whose refresh has not succeeded yet: never sent again. */
-  let refused: TokenSet | null = null;
-  let rejected: { generation: number; at: number } | null = null;
-  let reactiveGeneration = 0;
   /** The session that ended last here (a logout names it to the other tabs). */
   let lastEnded: TokenSet | null = null;
-  /** The epoch each committed token set belongs to, and why the recent epochs started: a 401 for a token of an ended session gets the error that ended it, never a replay with another session's token. */
-  const epochOf = new WeakMap<TokenSet, number>();
-  const epochCause = new Map<number, SessionEndedError>();
 
   const now = () => clock.now();
   /**
@@ -93,8 +74,6 @@ export function createCoordinator(options: CoordinatorOptions) {
     const at = dueAt(t);
     return at !== null && now() >= at;
   };
-  /** Not to be sent: expired, or refused by the server. */
-  const isDead = (t: TokenSet) => t === refused || t.accessToken === null || (t.expiresAt !== null && now() >= t.expiresAt);
 
   function publish(cause: Change, refreshing = refresher.inflight !== null): void {
     const t = tokens;
@@ -112,9 +91,7 @@ export function createCoordinator(options: CoordinatorOptions) {
 
   /** Starts a new epoch: waiters of the old session get `error`, its refresh can no longer commit. */
   function newEpoch(error: unknown): void {
-    epoch++;
-    if (error instanceof SessionEndedError) epochCause.set(epoch, error);
-    for (const old of epochCause.keys()) if (old <= epoch - 16) epochCause.delete(old);
+    epochs.next(error);
     refresher.reset();
     waiters.rejectAll(error);
   }
@@ -150,7 +127,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     }
     seenGeneration = Math.max(seenGeneration, next.generation);
     tokens = next;
-    epochOf.set(next, epoch);
+    epochs.adopt(next);
     if (source === 'kept') return onCommitted(next, broadcast ? 'session' : 'none');
     refresher.succeeded();
     if (disposed) return;
@@ -185,11 +162,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   function discard(next: TokenSet): never {
     // In cookie mode (no refresh token here) the cookie belongs to a session that began meanwhile, if one did: left alone.
     if (next.refreshToken !== null || tokens === null) void endpoint.revoke(next.refreshToken);
-    const reason = disposed ? 'disposed' : intentCause;
-    throw new LoginError(
-      reason === 'disposed' ? 'The client was disposed while signing in.' : reason === 'logout' ? 'A logout came after this login began.' : 'A newer login replaced this one.',
-      { reason },
-    );
+    throw intents.refusal(disposed);
   }
 
   const core: SessionCore & SyncCore = {
@@ -197,7 +170,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       return tokens;
     },
     get epoch() {
-      return epoch;
+      return epochs.current;
     },
     get generation() {
       return Math.max(tokens?.generation ?? 0, snapshot.generation, seenGeneration);
@@ -250,19 +223,34 @@ export function createCoordinator(options: CoordinatorOptions) {
   };
   const refresher = createRefresher(core, options);
   const refresh = refresher.refresh;
+  const gate = createRequestGate({
+    session: {
+      get tokens() {
+        return tokens;
+      },
+      get disposed() {
+        return disposed;
+      },
+      isDue,
+      ready: (signal) => waitReady(signal),
+    },
+    refresher,
+    epochs,
+    waiters,
+    now,
+  });
   const sync = createStorageSync(core, persistence);
   const cookieResume = createCookieResume(options);
 
   /** Cookie mode, signed out: a silent refresh with the HttpOnly cookie (start-up, or `refresh()`). */
   async function resumeFromCookie(): Promise<SessionSnapshot> {
-    const startEpoch = epoch;
-    const mine = ++intent;
-    intentCause = 'superseded';
+    const startEpoch = epochs.current;
+    const mine = intents.start();
     const found = await cookieResume();
     if (found.kind === 'signed-out') throw new NotAuthenticatedError();
     if (found.kind === 'unavailable') throw new RefreshError('Could not reach the server to resume the session; try again.');
     if (found.kind === 'stored') {
-      if (startEpoch === epoch && tokens === null && !disposed) {
+      if (startEpoch === epochs.current && tokens === null && !disposed) {
         newEpoch(new SessionEndedError('replaced'));
         persisted = true;
         commit(found.tokens, 'remote', false);
@@ -316,7 +304,7 @@ export function createCoordinator(options: CoordinatorOptions) {
 
   /** Starts a new session from `next` (a login answer): ends the previous one as replaced, stores, commits. */
   async function begin(next: TokenSet, mine: number, source: StartSource): Promise<SessionSnapshot> {
-    const stillMine = () => intent === mine && !disposed;
+    const stillMine = () => intents.isCurrent(mine) && !disposed;
     if (!stillMine()) return discard(next);
     starting++;
     try {
@@ -326,13 +314,13 @@ export function createCoordinator(options: CoordinatorOptions) {
         end('replaced', 'local');
         if (previous.refreshToken !== null) void endpoint.revoke(previous.refreshToken);
       }
-      const at = epoch;
+      const at = epochs.current;
       try {
-        persisted = (await persistence.save(next, () => at === epoch && stillMine())).kind === 'saved';
+        persisted = (await persistence.save(next, () => at === epochs.current && stillMine())).kind === 'saved';
       } catch {
         writeFailed();
       }
-      if (at !== epoch || !stillMine()) return discard(next);
+      if (at !== epochs.current || !stillMine()) return discard(next);
       commit(next, source, true);
     } finally {
       starting--;
@@ -350,8 +338,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   async function start(obtain: () => Promise<StartResult>): Promise<SessionSnapshot> {
     if (disposed) throw new DisposedError();
     await waitReady();
-    const mine = ++intent;
-    intentCause = 'superseded';
+    const mine = intents.start();
     let next: TokenSet;
     try {
       const result = await obtain();
@@ -372,67 +359,10 @@ export function createCoordinator(options: CoordinatorOptions) {
       return tokens;
     },
 
-    /** The token set a request should use now: waits for hydration and any refresh; refreshes first when due. */
-    async usable(signal?: AbortSignal | null): Promise<TokenSet | null> {
-      if (disposed) throw new DisposedError();
-      signal?.throwIfAborted();
-      await waitReady(signal);
-      const t = tokens;
-      if (t === null) return null;
-      if (refresher.inflight === null) {
-        if (!isDue(t) && t !== refused) return t;
-        const until = refresher.blockedUntil('request');
-        if (until !== null) {
-          if (!isDead(t)) return t;
-          throw refresher.backingOff(until);
-        }
-      }
-      try {
-        return await waiters.wait(refresh(), signal);
-      } catch (error) {
-        // A failed early refresh must not fail a request whose token is still valid.
-        // (The same access token may come back in a new set that only kept a rotated refresh token.)
-        const kept = tokens;
-        if (error instanceof RefreshError && kept !== null && kept.accessToken === t.accessToken && !isDead(kept) && t !== refused) return kept;
-        throw error;
-      }
-    },
-
-    /** Throws when `t` belongs to a session that has ended here: checked right before a request is sent with it. */
-    assertCurrent(t: TokenSet): void {
-      if (disposed) throw new DisposedError();
-      const at = epochOf.get(t);
-      if (at !== epoch) throw epochCause.get((at ?? epoch - 1) + 1) ?? new SessionEndedError('logout');
-    },
-
-    /** After a 401 for `sent`: the newer token of the same session (no refresh if one already exists), `null` when signed out; an ended session's error. */
-    async afterUnauthorized(sent: TokenSet, signal?: AbortSignal | null): Promise<TokenSet | null> {
-      if (disposed) throw new DisposedError();
-      // The session this request's token belonged to ended while it was on the way (a logout, a new
-      // login): it gets the error that ended it, never a replay with another session's token.
-      const sentEpoch = epochOf.get(sent);
-      if (sentEpoch !== undefined && sentEpoch !== epoch) throw epochCause.get(sentEpoch + 1) ?? new SessionEndedError('logout');
-      const t = tokens;
-      if (t === null) return null;
-      const inflight = refresher.inflight;
-      if (t.generation > sent.generation && t.accessToken !== null && inflight === null) return t;
-      // The server refused this very token right after it was issued: another refresh would not help.
-      if (inflight === null && rejected?.generation === t.generation && now() - rejected.at < REJECTED_COOLDOWN_MS) return null;
-      if (inflight === null) {
-        // Until a refresh succeeds, this token is not sent again (not even after a resume).
-        refused = t;
-        const until = refresher.blockedUntil('request');
-        if (until !== null) throw refresher.backingOff(until);
-      }
-      const next = await waiters.wait(refresh(), signal);
-      reactiveGeneration = next.generation;
-      return next;
-    },
-
-    /** A replay still got 401. When its token came from the refresh that 401s asked for, refreshing again would not help for a while. */
-    rejectedAfterRefresh(generation: number): void {
-      if (generation === reactiveGeneration) rejected = { generation, at: now() };
-    },
+    usable: gate.usable,
+    assertCurrent: gate.assertCurrent,
+    afterUnauthorized: gate.afterUnauthorized,
+    rejectedAfterRefresh: gate.rejectedAfterRefresh,
 
     /** Manual refresh: joins one in flight; within a backoff it rejects at once with the pending `RefreshError` and sends nothing. */
     async refresh(): Promise<SessionSnapshot> {
@@ -452,7 +382,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       const t = tokens;
       // A refresh in flight re-arms the timer when it settles: no 1 ms re-arm loop meanwhile.
       if (t === null || disposed || refresher.inflight !== null) return null;
-      return refresher.retryAt ?? (t === refused ? now() : dueAt(t));
+      return refresher.retryAt ?? (gate.isRefused(t) ? now() : dueAt(t));
     },
 
     /** Timer, resume or reconnect (`force`: a pending retry goes at once, once per failure streak). */
@@ -461,7 +391,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (t === null || disposed || refresher.inflight !== null) return;
       if (force) refresher.skipBackoff();
       if (refresher.blockedUntil('backoff') !== null) return;
-      if (refresher.failing || t === refused || isDue(t)) refresh().catch(() => undefined);
+      if (refresher.failing || gate.isRefused(t) || isDue(t)) refresh().catch(() => undefined);
     },
 
     start,
@@ -470,8 +400,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     /** Local logout first (final, immediate); revocation is returned separately and never blocks. */
     async logout(): Promise<{ revocation: Promise<boolean> }> {
       if (disposed) throw new DisposedError();
-      intent++;
-      intentCause = 'logout';
+      intents.logout();
       await ready;
       const previous = tokens;
       if (!end('logout', 'local')) newEpoch(new SessionEndedError('logout'));

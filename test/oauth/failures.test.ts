@@ -179,7 +179,7 @@ describe('code flow failures', () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     await auth.logout();
     release();
-    expect(await completing).toMatchObject({ code: 'TF_SESSION_ENDED' });
+    expect(await completing).toMatchObject({ code: 'TF_LOGIN_FAILED', reason: 'logout' });
     expect(auth.session.status).toBe('unauthenticated');
     expect(log.of('session:start')).toEqual([]);
     await waitFor(() => server.counters.revocations === 1);
