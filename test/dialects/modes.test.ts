@@ -179,7 +179,7 @@ describe('custom refresh', () => {
           fail = false;
           throw new TypeError(`fetch failed for ${refreshToken ?? ''}`);
         }
-        return fetch('http://auth.test/auth/refresh', { method: 'POST', body: JSON.stringify({ refreshToken }), signal });
+        return fetch('https://auth.test/auth/refresh', { method: 'POST', body: JSON.stringify({ refreshToken }), signal });
       },
     });
     await signIn(auth);

@@ -76,7 +76,7 @@ describe('auth.sessions (key admin API)', () => {
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
     expect(await auth.sessions.revoke('../admin?x=1#y')).toBe(false);
-    expect(env.wire.at(-1)?.url).toBe('http://auth.test/auth/keys/..%2Fadmin%3Fx%3D1%23y');
+    expect(env.wire.at(-1)?.url).toBe('https://auth.test/auth/keys/..%2Fadmin%3Fx%3D1%23y');
     await expect(auth.sessions.revoke('')).rejects.toThrow(TypeError);
   });
 
@@ -106,7 +106,7 @@ describe('auth.sessions (key admin API)', () => {
     env.server();
     const seen: string[] = [];
     env.msw.use(
-      http.get('http://auth.test/account/sessions', ({ request }) => {
+      http.get('https://auth.test/account/sessions', ({ request }) => {
         seen.push(request.headers.get('authorization') ?? '');
         return HttpResponse.json({ sessions: [{ id: 's1', aud: 'web', created_at: '2030-01-01T00:00:00Z', expires_at: 1_900_000_000_000, last_used_at: null, revoked_at: null, device_info: 'Edge on Windows' }] });
       }),
