@@ -19,6 +19,7 @@ export {
   ReplayError,
   DisposedError,
   NotAuthenticatedError,
+  InvalidArgumentError,
   isTokenflightError,
   isRefreshError,
   isSessionEndedError,

@@ -81,3 +81,11 @@ export class NotAuthenticatedError extends TokenflightError {
     super(ErrorCode.NotAuthenticated, 'No session: sign in first.');
   }
 }
+
+/** An argument of a call is unusable; nothing was sent. */
+export class InvalidArgumentError extends TokenflightError {
+  override name = 'InvalidArgumentError';
+  constructor(message: string) {
+    super(ErrorCode.InvalidArgument, message);
+  }
+}

@@ -321,6 +321,14 @@ export function createCoordinator(options: CoordinatorOptions) {
       return { revocation };
     },
 
+    /** The server already revoked this session (`auth.sessions.revoke` of its own key): ends it like a logout, reason `revoked`, nothing sent. */
+    async endRevoked(): Promise<void> {
+      await ready;
+      if (disposed || !end('revoked', 'local')) return;
+      await persistence.clear();
+      options.onCommitted(null, 'logout');
+    },
+
     /** Another tab changed the shared session: adopt a newer one, or follow its logout. */
     syncFromStorage: sync.syncFromStorage,
     /** Another tab logged out at `generation`: end a session that started no later than that. */
