@@ -4,6 +4,7 @@ export type { AuthClientOptions, AuthEndpoints } from './options';
 export type { SessionSnapshot } from './session/snapshot';
 export type { CustomRefresh } from './endpoint/token-endpoint';
 export type { DeviceSession, SessionsApi } from './endpoint/sessions-api';
+export type { RedactedCause } from './endpoint/redact';
 
 // Events
 export type { AuthEvents, AuthEventName, EventOrigin, Unsubscribe } from './events';

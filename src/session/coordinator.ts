@@ -1,6 +1,6 @@
-import { DisposedError, LoginError, RefreshError, SessionEndedError } from '../errors';
+import { DisposedError, RefreshError, SessionEndedError } from '../errors';
 import type { EndReason } from '../errors';
-import { isEndpointFailure } from '../endpoint/failure';
+import { loginError } from '../endpoint/public-errors';
 import type { AuthEvents, EventOrigin } from '../events';
 import { createWaiters } from './guard';
 import type { Persistence } from './persistence';
@@ -286,9 +286,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       try {
         next = loginTokenSet(await endpoint.login(credentials), core.generation + 1, options.scope ?? null);
       } catch (error) {
-        const failure = isEndpointFailure(error) ? error.failure : undefined;
-        if (failure?.kind === 'terminal') throw new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
-        throw new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
+        throw loginError(error, endpoint.at.login);
       }
       if (startEpoch !== epoch || disposed) return discard(next);
       const previous = tokens;

@@ -1,5 +1,6 @@
 import { DisposedError, NotAuthenticatedError, RefreshError, SessionEndedError, type EndReason } from '../errors';
 import { isEndpointFailure, type EndpointFailure } from '../endpoint/failure';
+import { refreshError } from '../endpoint/public-errors';
 import type { TokenEndpoint } from '../endpoint/token-endpoint';
 import type { Emitter, EventOrigin } from '../events';
 import type { Clock } from '../lifecycle/clock';
@@ -75,7 +76,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     failures++;
     retryDelay = backoffDelay(failures, { ...options.backoff, random: options.random, retryAfterMs: failure.retryAfterMs });
     retryAt = options.clock.now() + retryDelay;
-    lastError = new RefreshError(`Token refresh failed (${failure.code}); the session is kept and will retry.`, { status, retryAt });
+    lastError = refreshError(error, failure, retryAt, options.endpoint.at.refresh);
     emitter.emit('session:refresh-failed', {
       retryable: true,
       attempt: failures,

@@ -1,3 +1,4 @@
+import { describeFailure, type EndpointFailure } from '../endpoint/failure';
 import type { RevokeOutcome } from '../endpoint/token-endpoint';
 import type { AuthEvents } from '../events';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
@@ -25,20 +26,23 @@ export function createRevoker(options: RevokerOptions) {
   const timers = new Set<TimerHandle>();
   let disposed = false;
 
-  function report(code: string, message: string): void {
-    if (!disposed) options.onError({ operation: 'revoke', code, message });
+  function report(code: string, message: string, failure: EndpointFailure | undefined): void {
+    if (!disposed) options.onError({ operation: 'revoke', code, message, ...(failure?.cause === undefined ? {} : { cause: failure.cause }) });
   }
 
   async function run(refreshToken: string | null, attempt: number): Promise<boolean> {
     const outcome = await options.attempt(refreshToken).catch((): RevokeOutcome => ({ kind: 'retry' }));
     if (outcome.kind === 'done') return true;
+    const { failure } = outcome;
+    const at = failure?.at === undefined ? '' : ` at ${failure.at}`;
     if (outcome.kind === 'rejected') {
-      report('revoke-rejected', `The server refused to revoke the refresh token (${outcome.reason}).`);
+      report('revoke-rejected', `The server refused to revoke the refresh token${at}: ${failure === undefined ? outcome.reason : describeFailure(failure)}.`, failure);
       return false;
     }
     if (disposed) return false;
     if (attempt >= maxAttempts) {
-      report('revoke-failed', `Could not revoke the refresh token after ${attempt} attempts; it stays valid at the server until it expires.`);
+      const last = failure === undefined ? '' : ` (last: ${describeFailure(failure)})`;
+      report('revoke-failed', `Could not revoke the refresh token${at} after ${attempt} attempts${last}; it stays valid at the server until it expires.`, failure);
       return false;
     }
     const delay = backoffDelay(attempt, { ...options.backoff, random: options.random, retryAfterMs: outcome.retryAfterMs });
