@@ -2,7 +2,7 @@ import { describeFailure, type EndpointFailure } from '../endpoint/failure';
 import type { RevokeOutcome } from '../endpoint/token-endpoint';
 import type { AuthEvents } from '../events';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
-import { clampDelay } from '../lifecycle/clock';
+import { clampDelay, unrefTimer } from '../lifecycle/clock';
 import { backoffDelay } from './backoff';
 
 export interface RevokerOptions {
@@ -46,10 +46,13 @@ export function createRevoker(options: RevokerOptions) {
       return false;
     }
     const delay = backoffDelay(attempt, { ...options.backoff, random: options.random, retryAfterMs: outcome.retryAfterMs });
-    const timer = options.clock.setTimeout(() => {
-      timers.delete(timer);
-      void run(refreshToken, attempt + 1);
-    }, clampDelay(delay));
+    // Best effort in the background: a retry alone never keeps a process alive (a script that logged out exits).
+    const timer = unrefTimer(
+      options.clock.setTimeout(() => {
+        timers.delete(timer);
+        void run(refreshToken, attempt + 1);
+      }, clampDelay(delay)),
+    );
     timers.add(timer);
     return false;
   }
