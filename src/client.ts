@@ -130,6 +130,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }) ?? (() => undefined),
   ];
 
+  // Bumped when a session starts or ends here: what `auth.sessions` learnt about "its own" session is tied to one session.
+  let sessionSerial = 0;
+  const bump = () => void sessionSerial++;
+  emitter.on('session:start', bump);
+  emitter.on('session:end', bump);
+
   const wrap = createAuthFetch({
     session: coordinator,
     isTrusted: createOriginCheck(o.origins),
@@ -161,7 +167,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async getAccessToken(signal) {
       return (await coordinator.usable(signal))?.accessToken ?? null;
     },
-    sessions: createSessionsApi(http, o.keysUrl),
+    sessions: createSessionsApi(http, o.keysUrl, { session: () => sessionSerial, endCurrent: () => coordinator.endRevoked() }),
     on: (type, listener) => emitter.on(type, listener),
     dispose() {
       revoker.dispose();

@@ -1,4 +1,5 @@
 import mitt from 'mitt';
+import type { RedactedCause } from './endpoint/redact';
 import type { EndReason } from './errors';
 import type { SessionSnapshot } from './session/snapshot';
 
@@ -20,8 +21,8 @@ export type AuthEvents = {
   'session:end': { reason: EndReason; origin: EventOrigin };
   /** Any of the above, with the new snapshot (for UIs). */
   'session:change': { session: SessionSnapshot; cause: 'session:loaded' | 'session:start' | 'session:refresh' | 'session:refresh-failed' | 'session:end' | 'session:refreshing' };
-  /** A background task failed without ending the session (storage write, revocation, ...). */
-  'session:error': { operation: 'storage-read' | 'storage-write' | 'revoke'; code: string; message: string };
+  /** A background task failed without ending the session (storage write, revocation, ...). `cause`: what failed underneath, redacted. */
+  'session:error': { operation: 'storage-read' | 'storage-write' | 'revoke'; code: string; message: string; cause?: RedactedCause };
 };
 
 export type AuthEventName = keyof AuthEvents;

@@ -4,6 +4,7 @@ export type { AuthClientOptions, AuthEndpoints } from './options';
 export type { SessionSnapshot } from './session/snapshot';
 export type { CustomRefresh } from './endpoint/token-endpoint';
 export type { DeviceSession, SessionsApi } from './endpoint/sessions-api';
+export type { RedactedCause } from './endpoint/redact';
 
 // DPoP (RFC 9449): tree-shaken away unless `dpop()` is used
 export { dpop, webCryptoKeys, memoryKeyStore, indexedDbKeyStore, pickAlgorithm } from './dpop';
@@ -28,6 +29,7 @@ export {
   ReplayError,
   DisposedError,
   NotAuthenticatedError,
+  InvalidArgumentError,
   isTokenflightError,
   isRefreshError,
   isSessionEndedError,

@@ -33,6 +33,13 @@ export interface AuthClientOptions {
   baseUrl: string;
   /** Other origins (exact scheme, host and port) that may receive the access token. @default [] */
   trustedOrigins?: readonly string[];
+  /**
+   * Accept plain `http://` for `baseUrl`, `trustedOrigins` and the endpoints on hosts other than this
+   * machine. Tokens then cross the network in clear text: for development against a plain-HTTP server only.
+   * Loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) never need it.
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
   endpoints?: AuthEndpoints;
   /**
    * `json`: JSON bodies (`{ refreshToken }`), camelCase or snake_case answers.
@@ -107,6 +114,27 @@ const url = (value: string, base: string | undefined, name: string): string => {
   }
 };
 
+/**
+ * Hosts that never leave this machine: W3C Secure Contexts §3.1 counts them as potentially trustworthy
+ * (`localhost` and `*.localhost` per RFC 6761 §6.3, `127.0.0.0/8`, `[::1]`), so plain http to them
+ * sends no token across a network. The URL parser has already normalised `127.1`, `0x7f.0.0.1`, case.
+ */
+const isLoopback = (hostname: string): boolean => {
+  const host = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+};
+
+/**
+ * Tokens travel only over TLS: RFC 6749 §3.1 and §3.2 (the endpoints that receive credentials and
+ * refresh tokens), RFC 6750 §5.3 (Bearer tokens), OAuth 2.1 draft §1.5. Plain http is refused unless it
+ * stays on this machine or the caller opted in with `allowInsecureHttp`.
+ */
+const requireTls = (href: string, name: string, allowInsecureHttp: boolean): void => {
+  const parsed = new URL(href);
+  if (parsed.protocol !== 'http:' || allowInsecureHttp || isLoopback(parsed.hostname)) return;
+  throw new ConfigError(`\`${name}\` (${parsed.origin}) is plain http:// to another host; tokens need TLS: use https://, or \`allowInsecureHttp: true\` in development.`);
+};
+
 /** Header names and values fetch accepts (no CR/LF, no non-Latin-1), checked once instead of failing every login. */
 const validHeaders = (headers: Readonly<Record<string, string>> | undefined): Record<string, string> => {
   try {
@@ -133,6 +161,13 @@ export function normalizeOptions(options: AuthClientOptions) {
   if (typeof options.baseUrl !== 'string') throw new ConfigError('`baseUrl` is required.');
   // A relative baseUrl ('/api/') resolves against the page; elsewhere it must be absolute.
   const page = (globalThis as { location?: { href?: string } }).location?.href;
+  const insecure = options.allowInsecureHttp === true;
+  /** An endpoint URL, resolved against `baseUrl` and held to the TLS rule. */
+  const endpoint = (value: string, name: string): string => {
+    const href = url(value, baseUrl, name);
+    requireTls(href, name, insecure);
+    return href;
+  };
   const baseUrl = url(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`, page, 'baseUrl');
   const origins = [baseUrl, ...(options.trustedOrigins ?? [])].map((origin, i) => {
     const parsed = new URL(url(origin, baseUrl, i === 0 ? 'baseUrl' : 'trustedOrigins'));
@@ -143,6 +178,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     if (i > 0 && (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '')) {
       throw new ConfigError('`trustedOrigins` takes origins (scheme, host, port), without a path.');
     }
+    requireTls(parsed.href, i === 0 ? 'baseUrl' : 'trustedOrigins', insecure);
     return parsed.origin;
   });
   const oauth = options.protocol === 'oauth';
@@ -163,10 +199,10 @@ export function normalizeOptions(options: AuthClientOptions) {
     baseUrl,
     origins,
     protocol: oauth ? ('oauth' as const) : ('json' as const),
-    loginUrl: login === false ? null : url(login, baseUrl, 'endpoints.login'),
-    refreshUrl: url(endpoints.refresh ?? (oauth ? 'oauth/token' : 'auth/refresh'), baseUrl, 'endpoints.refresh'),
-    revokeUrl: logout === false ? null : url(logout, baseUrl, 'endpoints.logout'),
-    keysUrl: url(endpoints.keys ?? 'auth/keys', baseUrl, 'endpoints.keys'),
+    loginUrl: login === false ? null : endpoint(login, 'endpoints.login'),
+    refreshUrl: endpoint(endpoints.refresh ?? (oauth ? 'oauth/token' : 'auth/refresh'), 'endpoints.refresh'),
+    revokeUrl: logout === false ? null : endpoint(logout, 'endpoints.logout'),
+    keysUrl: endpoint(endpoints.keys ?? 'auth/keys', 'endpoints.keys'),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     scope: options.scope,

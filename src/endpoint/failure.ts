@@ -1,14 +1,41 @@
-/** How a token-endpoint call failed, before it is turned into a public error. Carries no token. */
+import type { RedactedCause } from './redact';
+
+/** Which call failed: method and URL path, never the query (e.g. `POST /auth/refresh`). */
+interface Where {
+  at?: string;
+  /** What was thrown (network, timeout, an unbuildable request), redacted. */
+  cause?: RedactedCause;
+}
+
+/**
+ * How a token-endpoint call failed, before it is turned into a public error. Carries no token.
+ * `config`: the request could not even be built (fetch was never called).
+ */
 export type EndpointFailure =
-  | { kind: 'terminal'; reason: string; status?: number }
-  | { kind: 'transient'; code: 'network' | 'timeout' | 'status' | 'body'; status?: number; retryAfterMs?: number; noResponse: boolean };
+  | ({ kind: 'terminal'; reason: string; status?: number } & Where)
+  | ({ kind: 'transient'; code: 'network' | 'timeout' | 'status' | 'body' | 'config'; status?: number; retryAfterMs?: number; noResponse: boolean } & Where);
 
 const FAILURE = Symbol('tokenflight.endpoint-failure');
+
+const CLASSES = {
+  network: 'network error, no response (offline, DNS, TLS, refused; in a browser also CORS)',
+  timeout: 'timeout, no answer in time',
+  config: 'request not built (bad URL, header or body), nothing sent',
+} as const;
+
+/** The class of a failure in words, with the status and OAuth code the server gave. Never a token. */
+export function describeFailure(failure: EndpointFailure): string {
+  const status = failure.status === undefined ? '' : `HTTP ${failure.status}`;
+  if (failure.kind === 'terminal') return `rejected (${status === '' ? '' : `${status}, `}${failure.reason})`;
+  if (failure.code === 'status') return status;
+  if (failure.code === 'body') return `unusable answer${status === '' ? '' : ` (${status})`}`;
+  return CLASSES[failure.code];
+}
 
 export class EndpointFailureError extends Error {
   readonly [FAILURE] = true;
   constructor(readonly failure: EndpointFailure) {
-    super(failure.kind === 'terminal' ? `token endpoint rejected the grant (${failure.reason})` : `token endpoint unavailable (${failure.code})`);
+    super(`${failure.at ?? 'token endpoint'}: ${describeFailure(failure)}`);
   }
 }
 

@@ -3,6 +3,7 @@ import type { DpopSession } from '../dpop/session';
 import { isSessionEndedError } from '../errors';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
 import { classifyResponse, classifySuccessBody, EndpointFailureError, type EndpointFailure } from './failure';
+import { redactCause, secretsOf } from './redact';
 
 /**
  * A user-supplied refresh for servers that fit neither the JSON nor the OAuth 2.0 shape. Returns the
@@ -40,8 +41,11 @@ export interface EndpointResult {
   serverOffset: number;
 }
 
-/** One revocation attempt: done (revoked, or nothing left to revoke), worth retrying later, or refused. */
-export type RevokeOutcome = { kind: 'done' } | { kind: 'retry'; retryAfterMs?: number } | { kind: 'rejected'; reason: string; status?: number };
+/** One revocation attempt: done (revoked, or nothing left to revoke), worth retrying later, or refused; `failure` says how. */
+export type RevokeOutcome =
+  | { kind: 'done' }
+  | { kind: 'retry'; retryAfterMs?: number; failure?: EndpointFailure }
+  | { kind: 'rejected'; reason: string; status?: number; failure?: EndpointFailure };
 
 /** Token and revocation endpoints learnt after the client was created (discovery). */
 export interface LateEndpoints {
@@ -64,6 +68,8 @@ export interface TokenEndpoint {
   revoke(refreshToken: string | null): Promise<boolean>;
   /** One revocation attempt with the detail a retry policy needs; never throws. */
   revokeOnce(refreshToken: string | null): Promise<RevokeOutcome>;
+  /** Each call as errors name it: method and URL path (no query), e.g. `POST /auth/refresh`. */
+  readonly at: { readonly login: string; readonly refresh: string; readonly revoke: string };
 }
 
 /** Why a session bound to a DPoP key ends when that key is gone (cleared IndexedDB, another device). */
@@ -84,13 +90,27 @@ const form = (fields: Record<string, string | undefined>): URLSearchParams => {
 const basic = (id: string, secret: string): string =>
   `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`.replace(/%20/g, '+'))}`;
 
-/** A rejection whose OAuth "code" repeats 12+ characters of the token that was sent (a server echoing it): never surfaced. */
-function redact(failure: EndpointFailure, secret: string | null | undefined): EndpointFailure {
-  if (failure.kind !== 'terminal' || !secret) return failure;
-  for (let i = 0; i + 12 <= failure.reason.length; i++) {
-    if (secret.includes(failure.reason.slice(i, i + 12))) return { ...failure, reason: 'invalid_grant' };
-  }
-  return failure;
+/** Whether `text` repeats a secret: all of a short one, or any 12 characters of a long one. */
+function echoes(text: string, secret: string | null | undefined): boolean {
+  if (!secret) return false;
+  if (secret.length < 12) return text.includes(secret);
+  for (let i = 0; i + 12 <= text.length; i++) if (secret.includes(text.slice(i, i + 12))) return true;
+  return false;
+}
+
+/** A rejection whose OAuth "code" repeats what was sent (a token, a password: a server echoing it) is never surfaced. */
+function redact(failure: EndpointFailure, secrets: readonly (string | null)[]): EndpointFailure {
+  if (failure.kind !== 'terminal' || !secrets.some((secret) => echoes(failure.reason, secret))) return failure;
+  return { ...failure, reason: 'invalid_grant' };
+}
+
+/** `POST /path`: what an error may say about an endpoint (a query may hold an API key). */
+const label = (url: string | null): string => (url === null ? 'none' : `POST ${new URL(url).pathname}`);
+
+/** A thrown error, classified: timeout, network (CORS looks the same), or a request that could not be built. */
+function thrown(error: unknown, at: string, secrets: readonly string[], sent: boolean, status?: number): EndpointFailureError {
+  const code = isTimeoutError(error) ? 'timeout' : sent ? 'network' : 'config';
+  return new EndpointFailureError({ kind: 'transient', code, noResponse: true, at, cause: redactCause(error, secrets), ...(status === undefined ? {} : { status }) });
 }
 
 /** In cookie mode the refresh token must never reach the client's memory or storage, even if a server sends one. */
@@ -103,8 +123,10 @@ export function withoutRefreshToken(body: unknown): unknown {
 /** The only code that talks to login/refresh/revoke, through a bare ky instance without auth hooks. */
 export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
   const dpop = config.dpop ?? null;
+  /** Every token-endpoint call goes through it (with DPoP: a fresh proof per send). */
+  const base = dpop === null ? config.fetch : dpop.tokenFetch(config.fetch);
   const http = ky.create({
-    fetch: dpop === null ? config.fetch : dpop.tokenFetch(config.fetch),
+    fetch: base,
     retry: 0,
     throwHttpErrors: false,
     timeout: config.timeout,
@@ -116,59 +138,69 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
   const extra = { device_info: config.deviceInfo ?? undefined, audience: config.audience };
   const clientAuth = config.clientSecret !== undefined && config.clientId !== undefined;
   const strip = (body: unknown) => (config.cookie ? withoutRefreshToken(body) : body);
+  const at = { login: label(config.loginUrl), refresh: config.customRefresh === undefined ? label(config.refreshUrl) : 'custom refresh', revoke: label(config.revokeUrl) };
+  /** What must never survive into an error: the client secret, the endpoint headers (API keys), plus each call's own. */
+  const configured = secretsOf([config.clientSecret, ...Object.values(config.headers)]);
 
-  /** The answer, and its body read under ky's timeout (a `Response`'s own `text()` has none: a stalled body would hang forever). */
-  async function send(url: string, payload: Record<string, unknown> | URLSearchParams): Promise<{ response: Response; text: () => Promise<string> }> {
+  /**
+   * The answer, and its body read under ky's timeout (a `Response`'s own `text()` has none: a stalled
+   * body would hang forever). A throw carries only a redacted view of the error: ky's errors hold the
+   * request (and so the refresh token or password in its body), and are never chained.
+   */
+  async function send(url: string, payload: Record<string, unknown> | URLSearchParams, where: string, secrets: readonly string[]) {
+    let sent = false;
     try {
       const pending = http.post(url, {
         ...(payload instanceof URLSearchParams ? { body: payload } : { json: payload }),
         ...(clientAuth && payload instanceof URLSearchParams
           ? { headers: { authorization: basic(config.clientId ?? '', config.clientSecret ?? '') } }
           : {}),
+        fetch: (input: RequestInfo | URL, init?: RequestInit) => ((sent = true), base(input, init)),
       });
       const response = await pending;
       return { response, text: () => pending.text() };
     } catch (error) {
-      // ky's errors hold the request (and so the refresh token in its body): never chain them.
-      throw new EndpointFailureError({ kind: 'transient', code: isTimeoutError(error) ? 'timeout' : 'network', noResponse: true });
+      throw thrown(error, where, secrets, sent);
     }
   }
 
-  async function read(response: Response, secret: string | null, readText: () => Promise<string> = () => response.text()): Promise<EndpointResult> {
+  async function read(response: Response, where: string, secrets: readonly string[], readText: () => Promise<string> = () => response.text()): Promise<EndpointResult> {
     const receivedAt = config.clock.now();
+    const fail = (failure: EndpointFailure) => new EndpointFailureError({ ...redact(failure, secrets), at: where });
     let text: string;
     try {
       text = await readText();
     } catch (error) {
-      throw new EndpointFailureError({ kind: 'transient', code: isTimeoutError(error) ? 'timeout' : 'network', status: response.status, noResponse: true });
+      throw thrown(error, where, secrets, true, response.status);
     }
-    if (!response.ok) throw new EndpointFailureError(redact(classifyResponse(response.status, text, response.headers, receivedAt), secret));
+    if (!response.ok) throw fail(classifyResponse(response.status, text, response.headers, receivedAt));
     const date = Date.parse(response.headers.get('date') ?? '');
     const offset = Number.isFinite(date) ? date - receivedAt : 0;
     let body: unknown;
     try {
       body = JSON.parse(text) as unknown;
     } catch {
-      throw new EndpointFailureError({ kind: 'transient', code: 'body', status: response.status, noResponse: false });
+      throw fail({ kind: 'transient', code: 'body', status: response.status, noResponse: false });
     }
     const failure = classifySuccessBody(response.status, body);
-    if (failure !== undefined) throw new EndpointFailureError(redact(failure, secret));
+    if (failure !== undefined) throw fail(failure);
     if (dpop !== null) body = dpop.mark(body, response);
     return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset };
   }
 
-  const post = async (url: string, payload: Record<string, unknown> | URLSearchParams, secret: string | null) => {
-    const { response, text } = await send(url, payload);
-    return read(response, secret, text);
+  const post = async (url: string, payload: Record<string, unknown> | URLSearchParams, where: string, secrets: readonly string[]) => {
+    const { response, text } = await send(url, payload, where, secrets);
+    return read(response, where, secrets, text);
   };
 
   /** Runs the custom refresh under the client's clock-driven timeout; its errors are never chained (they may hold the token). */
   async function custom(run: CustomRefresh, refreshToken: string | null): Promise<EndpointResult> {
     const controller = new AbortController();
     let timer: TimerHandle | undefined;
+    const secrets = [...secretsOf([refreshToken]), ...configured];
     const timedOut = new Promise<never>((_, reject) => {
       timer = config.clock.setTimeout(() => {
-        const failure = new EndpointFailureError({ kind: 'transient', code: 'timeout', noResponse: false });
+        const failure = new EndpointFailureError({ kind: 'transient', code: 'timeout', noResponse: false, at: at.refresh });
         controller.abort(failure);
         reject(failure);
       }, config.timeout);
@@ -176,12 +208,12 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     try {
       const result = await Promise.race([run({ refreshToken, signal: controller.signal }), timedOut]);
       // The body read too stays under the timeout: a stalled body must not hang the refresh.
-      if (result instanceof Response) return await Promise.race([read(result, refreshToken), timedOut]);
+      if (result instanceof Response) return await Promise.race([read(result, at.refresh, secrets), timedOut]);
       return { body: strip(result), receivedAt: config.clock.now(), serverOffset: 0 };
     } catch (error) {
       if (error instanceof EndpointFailureError) throw error;
-      if (isSessionEndedError(error)) throw new EndpointFailureError({ kind: 'terminal', reason: error.reason });
-      throw new EndpointFailureError({ kind: 'transient', code: 'network', noResponse: false });
+      if (isSessionEndedError(error)) throw new EndpointFailureError({ kind: 'terminal', reason: error.reason, at: at.refresh });
+      throw new EndpointFailureError({ kind: 'transient', code: 'network', noResponse: false, at: at.refresh, cause: redactCause(error, secrets) });
     } finally {
       config.clock.clearTimeout(timer);
     }
@@ -217,35 +249,40 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
         : config.cookie
           ? {}
           : { refreshToken };
+    const secrets = [...secretsOf([refreshToken]), ...configured];
     let response: Response;
     let text: () => Promise<string>;
     try {
-      ({ response, text } = await send(revokeUrl, payload));
-    } catch {
-      return { kind: 'retry' };
+      ({ response, text } = await send(revokeUrl, payload, at.revoke, secrets));
+    } catch (error) {
+      return { kind: 'retry', ...(error instanceof EndpointFailureError ? { failure: error.failure } : {}) };
     }
     if (response.ok) {
       void response.body?.cancel().catch(() => undefined);
       return { kind: 'done' };
     }
-    const failure = redact(classifyResponse(response.status, await text().catch(() => ''), response.headers, config.clock.now()), refreshToken);
-    if (failure.kind === 'transient') return { kind: 'retry', ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }) };
+    const classified = classifyResponse(response.status, await text().catch(() => ''), response.headers, config.clock.now());
+    const failure: EndpointFailure = { ...redact(classified, secrets), at: at.revoke };
+    if (failure.kind === 'transient') return { kind: 'retry', failure, ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }) };
     if (ALREADY_DEAD.has(failure.reason)) return { kind: 'done' };
-    return { kind: 'rejected', reason: failure.reason, status: response.status };
+    return { kind: 'rejected', reason: failure.reason, status: response.status, failure };
   }
 
   return {
+    at,
     async login(credentials) {
       const loginUrl = (await urls()).login;
       if (loginUrl === null) throw new EndpointFailureError({ kind: 'terminal', reason: 'no-login-endpoint' });
-      if (config.protocol === 'json') return post(loginUrl, { ...credentials, ...device(), ...audience() }, null);
+      // The password and every other credential value (an OTP, a username that is an e-mail) stay out of errors.
+      const secrets = [...secretsOf(Object.values(credentials)), ...configured];
+      if (config.protocol === 'json') return post(loginUrl, { ...credentials, ...device(), ...audience() }, at.login, secrets);
       const fields: Record<string, string | undefined> = { grant_type: 'password', scope: config.scope, ...clientFields(), ...extra };
       for (const [key, value] of Object.entries(credentials)) if (typeof value === 'string') fields[key] = value;
-      return post(loginUrl, form(fields), null);
+      return post(loginUrl, form(fields), at.login, secrets);
     },
 
     async grant(fields, secret) {
-      return post((await urls()).token, form({ ...fields, ...clientFields() }), secret);
+      return post((await urls()).token, form({ ...fields, ...clientFields() }), at.refresh, [...secretsOf([secret]), ...configured]);
     },
 
     useEndpoints(resolve) {
@@ -259,13 +296,15 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       // DPoP: a token bound to a key this client no longer holds can never be used: end the session without sending it.
       if (dpop !== null && !(await dpop.holdsKeyFor(refreshToken))) throw new EndpointFailureError({ kind: 'terminal', reason: DPOP_KEY_LOST });
       const refreshUrl = (await urls()).token;
+      const secrets = [...secretsOf([refreshToken]), ...configured];
       if (config.protocol === 'json') {
-        return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, refreshToken);
+        return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, at.refresh, secrets);
       }
       return post(
         refreshUrl,
         form({ grant_type: 'refresh_token', refresh_token: refreshToken ?? undefined, scope: config.scope, ...clientFields(), ...extra }),
-        refreshToken,
+        at.refresh,
+        secrets,
       );
     },
 

@@ -3,8 +3,9 @@ import type { ErrorCode } from './codes';
 const BRAND = 'tokenflight.error';
 
 /**
- * Base class of every error tokenflight throws. Messages are fixed texts: no token, header or body
- * ever goes into a message, a field or a `cause`.
+ * Base class of every error tokenflight throws. No token, header or body ever goes into a message, a
+ * field or a `cause`: messages name the call (method and URL path, never the query) and the class of
+ * failure; a `cause` from the network is a redacted `{ name, message, code }`.
  */
 export class TokenflightError extends Error {
   override name: string = 'TokenflightError';

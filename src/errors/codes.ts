@@ -16,6 +16,8 @@ export const ErrorCode = {
   Disposed: 'TF_DISPOSED',
   /** No session: the call needs a signed-in client. */
   NotAuthenticated: 'TF_NOT_AUTHENTICATED',
+  /** An argument of a call is unusable (e.g. a session id that is empty or would leave its URL path segment). */
+  InvalidArgument: 'TF_INVALID_ARGUMENT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

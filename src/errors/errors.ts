@@ -31,7 +31,8 @@ export class LoginError extends TokenflightError {
   override name = 'LoginError';
   /** OAuth `error` code from the server, when it sent one (e.g. `invalid_grant`). */
   readonly reason: string | undefined;
-  constructor(message: string, options: { retryable?: boolean; status?: number | undefined; reason?: string | undefined } = {}) {
+  /** `cause`: what failed underneath (network, timeout, ...), as a redacted `{ name, message, code }`. */
+  constructor(message: string, options: { retryable?: boolean; status?: number | undefined; reason?: string | undefined; cause?: unknown } = {}) {
     super(ErrorCode.LoginFailed, message, options);
     this.reason = options.reason;
   }
@@ -42,8 +43,9 @@ export class RefreshError extends TokenflightError {
   override name = 'RefreshError';
   /** When the next automatic attempt is planned (epoch ms), if one is. */
   readonly retryAt: number | undefined;
-  constructor(message: string, options: { status?: number | undefined; retryAt?: number | undefined; code?: ErrorCode } = {}) {
-    super(options.code ?? ErrorCode.RefreshFailed, message, { retryable: true, status: options.status });
+  /** `cause`: what failed underneath (network, timeout, ...), as a redacted `{ name, message, code }`. */
+  constructor(message: string, options: { status?: number | undefined; retryAt?: number | undefined; code?: ErrorCode; cause?: unknown } = {}) {
+    super(options.code ?? ErrorCode.RefreshFailed, message, { retryable: true, status: options.status, cause: options.cause });
     this.retryAt = options.retryAt;
   }
 }
@@ -80,5 +82,13 @@ export class NotAuthenticatedError extends TokenflightError {
   override name = 'NotAuthenticatedError';
   constructor() {
     super(ErrorCode.NotAuthenticated, 'No session: sign in first.');
+  }
+}
+
+/** An argument of a call is unusable; nothing was sent. */
+export class InvalidArgumentError extends TokenflightError {
+  override name = 'InvalidArgumentError';
+  constructor(message: string) {
+    super(ErrorCode.InvalidArgument, message);
   }
 }

@@ -8,6 +8,7 @@ export {
   ReplayError,
   DisposedError,
   NotAuthenticatedError,
+  InvalidArgumentError,
   type EndReason,
 } from './errors';
 export { isRefreshError, isSessionEndedError, isLoginError, isReplayError, isConfigError } from './guards';

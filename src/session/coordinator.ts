@@ -345,7 +345,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       next = loginTokenSet(result, core.generation + 1, options.scope ?? null);
       if (result.idToken !== undefined) next = { ...next, idToken: result.idToken };
     } catch (error) {
-      throw loginError(error);
+      throw loginError(error, endpoint.at.login);
     }
     return begin(next, mine, 'login');
   }
@@ -409,6 +409,14 @@ export function createCoordinator(options: CoordinatorOptions) {
       // Signed out here, a cookie-mode session may still hold its HttpOnly cookie: `revoke(null)` clears it (a no-op otherwise).
       const revocation = endpoint.revoke(previous?.refreshToken ?? null);
       return { revocation };
+    },
+
+    /** The server already revoked this session (`auth.sessions.revoke` of its own key): ends it like a logout, reason `revoked`, nothing sent. */
+    async endRevoked(): Promise<void> {
+      await ready;
+      if (disposed || !end('revoked', 'local')) return;
+      await persistence.clear();
+      onCommitted(null, 'logout');
     },
 
     /** Another tab changed the shared session: adopt newer tokens, follow another login, or its logout. */

@@ -1,12 +1,13 @@
-import { isEndpointFailure } from '../endpoint/failure';
+import { loginError as endpointLoginError } from '../endpoint/public-errors';
 import { LoginError } from '../errors';
 
-/** A failed login-like call as the `LoginError` its caller gets (a `LoginError` thrown on the way passes through). */
-export function loginError(error: unknown): LoginError {
+/**
+ * A failed start (login, code exchange, `setSession`) as the `LoginError` its caller gets: a `LoginError`
+ * thrown on the way passes through; an unusable token answer names its problem (`missing-access-token`,
+ * ...), never a value; an endpoint failure says which call and which class of failure.
+ */
+export function loginError(error: unknown, at: string): LoginError {
   if (error instanceof LoginError) return error;
-  // A token answer that cannot be used: the parse problem (`missing-access-token`, ...) is the reason.
-  if (typeof error === 'string') return new LoginError(`The token response is unusable (${error}).`, { reason: error });
-  const failure = isEndpointFailure(error) ? error.failure : undefined;
-  if (failure?.kind === 'terminal') return new LoginError('The server rejected the credentials.', { status: failure.status, reason: failure.reason });
-  return new LoginError('Login failed; try again.', { retryable: failure !== undefined, status: failure?.status });
+  if (typeof error === 'string' && /^[a-z-]{1,40}$/.test(error)) return new LoginError(`Login failed at ${at}: the token response is unusable (${error}).`, { reason: error });
+  return endpointLoginError(error, at);
 }

@@ -1,5 +1,6 @@
 import { DisposedError, NotAuthenticatedError, RefreshError, SessionEndedError, type EndReason } from '../errors';
 import { isEndpointFailure, type EndpointFailure } from '../endpoint/failure';
+import { refreshError } from '../endpoint/public-errors';
 import type { TokenEndpoint } from '../endpoint/token-endpoint';
 import type { Emitter, EventOrigin } from '../events';
 import type { Clock } from '../lifecycle/clock';
@@ -103,7 +104,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
       serverRetryAt = failedAt + failure.retryAfterMs;
       core.announceBackoff(serverRetryAt);
     }
-    lastError = new RefreshError(`Token refresh failed (${failure.code}); the session is kept and will retry.`, { status, retryAt });
+    lastError = refreshError(error, failure, retryAt, options.endpoint.at.refresh);
     emitter.emit('session:refresh-failed', {
       retryable: true,
       attempt: failures,

@@ -1,7 +1,8 @@
+import { describeFailure, type EndpointFailure } from '../endpoint/failure';
 import type { RevokeOutcome } from '../endpoint/token-endpoint';
 import type { AuthEvents } from '../events';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
-import { clampDelay } from '../lifecycle/clock';
+import { clampDelay, unrefTimer } from '../lifecycle/clock';
 import { backoffDelay } from './backoff';
 
 export interface RevokerOptions {
@@ -25,27 +26,33 @@ export function createRevoker(options: RevokerOptions) {
   const timers = new Set<TimerHandle>();
   let disposed = false;
 
-  function report(code: string, message: string): void {
-    if (!disposed) options.onError({ operation: 'revoke', code, message });
+  function report(code: string, message: string, failure: EndpointFailure | undefined): void {
+    if (!disposed) options.onError({ operation: 'revoke', code, message, ...(failure?.cause === undefined ? {} : { cause: failure.cause }) });
   }
 
   async function run(refreshToken: string | null, attempt: number): Promise<boolean> {
     const outcome = await options.attempt(refreshToken).catch((): RevokeOutcome => ({ kind: 'retry' }));
     if (outcome.kind === 'done') return true;
+    const { failure } = outcome;
+    const at = failure?.at === undefined ? '' : ` at ${failure.at}`;
     if (outcome.kind === 'rejected') {
-      report('revoke-rejected', `The server refused to revoke the refresh token (${outcome.reason}).`);
+      report('revoke-rejected', `The server refused to revoke the refresh token${at}: ${failure === undefined ? outcome.reason : describeFailure(failure)}.`, failure);
       return false;
     }
     if (disposed) return false;
     if (attempt >= maxAttempts) {
-      report('revoke-failed', `Could not revoke the refresh token after ${attempt} attempts; it stays valid at the server until it expires.`);
+      const last = failure === undefined ? '' : ` (last: ${describeFailure(failure)})`;
+      report('revoke-failed', `Could not revoke the refresh token${at} after ${attempt} attempts${last}; it stays valid at the server until it expires.`, failure);
       return false;
     }
     const delay = backoffDelay(attempt, { ...options.backoff, random: options.random, retryAfterMs: outcome.retryAfterMs });
-    const timer = options.clock.setTimeout(() => {
-      timers.delete(timer);
-      void run(refreshToken, attempt + 1);
-    }, clampDelay(delay));
+    // Best effort in the background: a retry alone never keeps a process alive (a script that logged out exits).
+    const timer = unrefTimer(
+      options.clock.setTimeout(() => {
+        timers.delete(timer);
+        void run(refreshToken, attempt + 1);
+      }, clampDelay(delay)),
+    );
     timers.add(timer);
     return false;
   }

@@ -1,4 +1,4 @@
-import { clampDelay, type Clock, type TimerHandle } from '../lifecycle/clock';
+import { clampDelay, unrefTimer, type Clock, type TimerHandle } from '../lifecycle/clock';
 import type { LifecycleSource } from '../lifecycle/signals';
 
 interface Wakeable {
@@ -27,11 +27,14 @@ export function createScheduler(deps: { coordinator: Wakeable; clock: Clock; lif
     const at = coordinator.nextWakeAt();
     if (at === null) return;
     // Never a 0 ms loop: a due refresh starts after at least 1 ms, and its outcome reschedules.
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      coordinator.wake();
-      if (timer === undefined) reschedule();
-    }, clampDelay(Math.max(1, at - clock.now())));
+    // Unreferenced: the background timer alone never keeps a process alive (invariant 13).
+    timer = unrefTimer(
+      clock.setTimeout(() => {
+        timer = undefined;
+        coordinator.wake();
+        if (timer === undefined) reschedule();
+      }, clampDelay(Math.max(1, at - clock.now()))),
+    );
   }
 
   const unsubscribe = lifecycle.subscribe((signal) => {

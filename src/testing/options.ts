@@ -55,7 +55,7 @@ function resolveUser(user: AuthServerUser): ResolvedUser {
 }
 
 export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions {
-  const origin = new URL(options.origin ?? 'http://auth.test').origin;
+  const origin = new URL(options.origin ?? 'https://auth.test').origin;
   return {
     origin,
     accessTokenTtl: positive(options.accessTokenTtl, 'accessTokenTtl', 300),

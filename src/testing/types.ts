@@ -15,7 +15,7 @@ export interface AuthServerUser {
 }
 
 export interface AuthServerOptions {
-  /** Origin of every route (used by the MSW handlers). Default 'http://auth.test'. */
+  /** Origin of every route (used by the MSW handlers). Default 'https://auth.test'. */
   readonly origin?: string;
   /** Access token lifetime in seconds. Default 300. */
   readonly accessTokenTtl?: number;

@@ -53,9 +53,9 @@ describe('auth.http against hostile and unusual inputs', () => {
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
     jump(61_000);
-    const child = auth.http.extend({ prefix: 'http://auth.test/api/' });
+    const child = auth.http.extend({ prefix: 'https://auth.test/api/' });
     const results = await Promise.all([
-      auth.http.get('HTTP://AUTH.TEST/api/me').json(),
+      auth.http.get('HTTPS://AUTH.TEST/api/me').json(),
       child.get('me').json(),
       child.extend({ headers: { 'x-a': '1' } }).get('me').json(),
     ]);
@@ -65,15 +65,15 @@ describe('auth.http against hostile and unusual inputs', () => {
 
   it('the token never goes to an origin that only looks alike', async () => {
     const server = env.server();
-    const auth = env.client({ autoRefresh: false, trustedOrigins: ['http://files.test/'] });
+    const auth = env.client({ autoRefresh: false, trustedOrigins: ['https://files.test/'] });
     await signIn(auth);
     const seen: Array<string | null> = [];
     const capture = ({ request }: { request: Request }) => {
       seen.push(request.headers.get('authorization'));
       return HttpResponse.json({});
     };
-    env.msw.use(http.get('http://auth.test.evil/x', capture), http.get('http://auth.test:8080/x', capture), http.get('https://auth.test/x', capture));
-    for (const url of ['http://auth.test.evil/x', 'http://auth.test:8080/x', 'https://auth.test/x']) await auth.http.get(url).json();
+    env.msw.use(http.get('https://auth.test.evil/x', capture), http.get('https://auth.test:8080/x', capture), http.get('http://auth.test/x', capture));
+    for (const url of ['https://auth.test.evil/x', 'https://auth.test:8080/x', 'http://auth.test/x']) await auth.http.get(url).json();
     expect(seen).toEqual([null, null, null]);
     void server;
   });

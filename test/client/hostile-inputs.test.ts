@@ -55,7 +55,7 @@ function elsewhere() {
   return seen;
 }
 
-const hostileClient = (options: Parameters<typeof env.client>[0] = {}) => env.client({ baseUrl: HOSTILE, autoRefresh: false, ...options });
+const hostileClient = (options: Parameters<typeof env.client>[0] = {}) => env.client({ baseUrl: HOSTILE, allowInsecureHttp: true, autoRefresh: false, ...options });
 
 // ---------------------------------------------------------------------------------------------------
 describe('hostile token answers', () => {
@@ -263,7 +263,7 @@ describe('hostile options', () => {
     ['a name with a space', { 'api key': 'abc' }],
     ['a non-Latin-1 value', { apikey: 'clé\u2603' }],
   ])('endpointHeaders with %s is a ConfigError at creation, not a failed login every time', (_name, endpointHeaders) => {
-    expect(() => createAuthClient({ baseUrl: 'http://auth.test/', endpointHeaders })).toThrow(expect.objectContaining({ code: 'TF_CONFIG' }));
+    expect(() => createAuthClient({ baseUrl: 'https://auth.test/', endpointHeaders })).toThrow(expect.objectContaining({ code: 'TF_CONFIG' }));
   });
 
   it('a baseUrl with credentials is a ConfigError, not a crash on every request', async () => {
@@ -382,7 +382,7 @@ describe('where the access token goes', () => {
     await signIn(auth);
     const third: Array<string | null> = [];
     env.msw.use(
-      http.get('http://auth.test/api/go', () => new HttpResponse(null, { status: 302, headers: { location: 'https://third.party/401' } })),
+      http.get('https://auth.test/api/go', () => new HttpResponse(null, { status: 302, headers: { location: 'https://third.party/401' } })),
       http.get('https://third.party/401', ({ request }) => {
         third.push(request.headers.get('authorization'));
         return new HttpResponse(null, { status: 401 });
@@ -404,7 +404,7 @@ describe('hostile WWW-Authenticate and 401s', () => {
     await signIn(auth);
     let served = 0;
     env.msw.use(
-      http.get('http://auth.test/api/guarded', () => {
+      http.get('https://auth.test/api/guarded', () => {
         served++;
         return new HttpResponse(body, { status: 401, headers: header === null ? {} : { 'www-authenticate': header } });
       }),
@@ -449,7 +449,7 @@ describe('hostile WWW-Authenticate and 401s', () => {
     const server = env.server({ accessTokenTtl: 60 });
     const auth = env.client({ autoRefresh: false });
     const log = record(auth);
-    env.msw.use(http.get('http://auth.test/api/down', () => new HttpResponse('<html>down</html>', { status: 503 })));
+    env.msw.use(http.get('https://auth.test/api/down', () => new HttpResponse('<html>down</html>', { status: 503 })));
     await signIn(auth);
     const errors: unknown[] = [];
     errors.push(await bounded(caught(auth.http.get('api/down', { retry: 0 }))));

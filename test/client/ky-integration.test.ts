@@ -434,9 +434,9 @@ describe('URLs, methods and response handling on the replay', () => {
     await child.get('items/x', { searchParams: { b: 'two words' } }).json();
     await auth.http.get(`${server.origin}/api/items/y?c=3`).json();
     expect(sent.map((s) => s.url)).toEqual([
-      'http://auth.test/api/items/x?a=1&b=two+words',
-      'http://auth.test/api/items/x?a=1&b=two+words',
-      'http://auth.test/api/items/y?c=3',
+      'https://auth.test/api/items/x?a=1&b=two+words',
+      'https://auth.test/api/items/x?a=1&b=two+words',
+      'https://auth.test/api/items/y?c=3',
     ]);
     expect(server.counters.refreshCalls).toBe(1);
   });

@@ -28,10 +28,10 @@ describe('trusted origins', () => {
   });
 
   it.each([
-    ['another scheme', 'https://auth.test'],
-    ['another port', 'http://auth.test:8080'],
-    ['a subdomain', 'http://evil.auth.test'],
-    ['a lookalike suffix', 'http://auth.test.evil.com'],
+    ['another scheme', 'http://auth.test'],
+    ['another port', 'https://auth.test:8080'],
+    ['a subdomain', 'https://evil.auth.test'],
+    ['a lookalike suffix', 'https://auth.test.evil.com'],
   ])('exact origin match: %s gets no token', async (_name, origin) => {
     env.server();
     const auth = env.client({ autoRefresh: false });
@@ -64,7 +64,7 @@ describe('trusted origins', () => {
     env.server();
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
-    env.msw.use(http.get('http://auth.test/api/redirect', () => new HttpResponse(null, { status: 302, headers: { location: 'https://third.party/landing' } })));
+    env.msw.use(http.get('https://auth.test/api/redirect', () => new HttpResponse(null, { status: 302, headers: { location: 'https://third.party/landing' } })));
     const seen = spy('https://third.party');
     await auth.http.get('api/redirect').json();
     expect(seen).toEqual([null]);
@@ -74,7 +74,7 @@ describe('trusted origins', () => {
     const server = env.server();
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
-    const seen = spy('http://auth.test/basic');
+    const seen = spy('https://auth.test/basic');
     await auth.http.get('basic/x', { headers: { authorization: 'Basic dTpw' } }).json();
     expect(seen).toEqual(['Basic dTpw']);
     expect(server.counters.refreshCalls).toBe(0);

@@ -82,7 +82,7 @@ describe('replay', () => {
     const server = env.server({ accessTokenTtl: 3600 });
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
-    env.msw.use(http.get('http://auth.test/api/always-401', () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })));
+    env.msw.use(http.get('https://auth.test/api/always-401', () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })));
     server.resetCounters();
     const error = await auth.http.get('api/always-401').catch((e: unknown) => e);
     expect((error as { response?: Response }).response?.status).toBe(401);
@@ -106,7 +106,7 @@ describe('replay', () => {
     server.expireAccessTokens();
     const keys: Array<string | null> = [];
     env.msw.use(
-      http.post('http://auth.test/api/echo', ({ request }) => {
+      http.post('https://auth.test/api/echo', ({ request }) => {
         keys.push(request.headers.get('idempotency-key'));
       }),
     );
@@ -120,7 +120,7 @@ describe('a server that refuses fresh tokens', () => {
     const server = env.server({ accessTokenTtl: 3600 });
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
-    env.msw.use(http.get('http://auth.test/api/refuses', () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })));
+    env.msw.use(http.get('https://auth.test/api/refuses', () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })));
     server.resetCounters();
     for (let i = 0; i < 10; i++) await auth.http.get('api/refuses').catch(() => undefined);
     expect(server.counters.refreshCalls).toBe(1);

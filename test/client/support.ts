@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { createAuthClient, manualLifecycle, type AuthClient, type AuthClientOptions, type AuthEventName, type AuthEvents, type LifecycleSignal, type LifecycleSource } from '../../src';
 import { createAuthServer, type AuthServer, type AuthServerOptions } from '../../src/testing';
 
-export const API = 'http://auth.test/';
+export const API = 'https://auth.test/';
 
 /** One MSW server per file, strict about unhandled requests; fake clock for every test. */
 export function setup() {

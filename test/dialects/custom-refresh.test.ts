@@ -6,7 +6,7 @@ const env = setupDialects();
 
 /** A refresh for a server of another shape: here the reference server's JSON route, called by hand. */
 const viaFetch: CustomRefresh = async ({ refreshToken, signal }) => {
-  const response = await fetch('http://auth.test/auth/refresh', {
+  const response = await fetch('https://auth.test/auth/refresh', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ refreshToken }),
@@ -47,7 +47,7 @@ describe('custom refresh({ refreshToken, signal })', () => {
     const auth = env.client({
       autoRefresh: false,
       refresh: ({ refreshToken, signal }) =>
-        fetch('http://auth.test/auth/refresh', { method: 'POST', body: JSON.stringify({ refreshToken }), signal }),
+        fetch('https://auth.test/auth/refresh', { method: 'POST', body: JSON.stringify({ refreshToken }), signal }),
     });
     await signIn(auth);
     await auth.refresh();

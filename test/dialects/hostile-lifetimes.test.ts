@@ -30,7 +30,7 @@ async function session(expiresIn: string) {
     return new HttpResponse(`${JSON.stringify(rest).slice(0, -1)},"expires_in":${expiresIn}}`, { headers: { 'content-type': 'application/json' } });
   });
   const { clock, delays } = recordingClock();
-  const auth = env.client({ baseUrl: HOSTILE, clock });
+  const auth = env.client({ baseUrl: HOSTILE, allowInsecureHttp: true, clock });
   const log = record(auth);
   await signIn(auth);
   return { seen, auth, log, delays };

@@ -9,7 +9,7 @@ const env = setupDialects();
 function hostile(answer: (n: number, kind: 'login' | 'refresh') => Answer, options: { storage?: StorageAdapter } = {}) {
   env.server(); // fake clock
   const seen = scriptedServer(env.msw, answer);
-  const auth = env.client({ baseUrl: HOSTILE, autoRefresh: false, ...options });
+  const auth = env.client({ baseUrl: HOSTILE, allowInsecureHttp: true, autoRefresh: false, ...options });
   const log = record(auth);
   const consoleSpy = spyConsole();
   return { seen, auth, log, consoleSpy };

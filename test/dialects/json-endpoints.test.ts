@@ -80,7 +80,7 @@ describe('JSON endpoints (default protocol)', () => {
     expect(JSON.parse(env.tokenCalls()[0]?.body ?? '')).not.toHaveProperty('deviceInfo');
     expect(server.keys('ada')[0]?.deviceInfo).toBeNull();
 
-    const plain = createAuthClient({ baseUrl: 'http://auth.test', autoRefresh: false });
+    const plain = createAuthClient({ baseUrl: 'https://auth.test', autoRefresh: false });
     try {
       await signIn(plain);
       expect(server.keys('ada')[1]?.deviceInfo).toBe(`node/${process.versions.node.split('.')[0] ?? ''}`);

@@ -181,7 +181,7 @@ describe('custom refresh', () => {
           fail = false;
           throw new TypeError(`fetch failed for ${refreshToken ?? ''}`);
         }
-        return fetch('http://auth.test/auth/refresh', { method: 'POST', body: JSON.stringify({ refreshToken }), signal });
+        return fetch('https://auth.test/auth/refresh', { method: 'POST', body: JSON.stringify({ refreshToken }), signal });
       },
     });
     await signIn(auth);
@@ -355,19 +355,21 @@ describe('auth.sessions', () => {
     expect(deletes[0]?.headers['authorization']).not.toBe(deletes[1]?.headers['authorization']);
   });
 
-  it('revoking the current session’s own key: the session ends once (invalid_grant) at its next refresh, requests get a typed error', async () => {
+  it('revoking the current session’s own key (marked current by list()): the session ends at once (revoked), nothing refreshes, no token is sent again', async () => {
     const server = env.server({ accessTokenTtl: 300 });
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
     const log = record(auth);
     const [own] = await auth.sessions.list();
+    expect(own?.current).toBe(true);
+    server.resetCounters();
     expect(await auth.sessions.revoke(own?.jti ?? '')).toBe(true);
-    // Debatable: the client does not know its own jti, so nothing ends locally until the server refuses.
-    expect(auth.session.status).toBe('authenticated');
-    server.expireAccessTokens();
+    expect(auth.session.status).toBe('unauthenticated');
+    expect(log.of('session:end')).toEqual([{ reason: 'revoked', origin: 'local' }]);
     const errors = await Promise.all([caught(auth.http.get('api/me')), caught(auth.sessions.list())]);
-    expect(errors.every((e) => isSessionEndedError(e) && e.reason === 'invalid_grant')).toBe(true);
-    expect(log.of('session:end')).toEqual([{ reason: 'invalid_grant', origin: 'local' }]);
-    expect(server.counters.refreshCalls).toBe(1);
+    expect(errors.every((e) => (e as { response?: Response }).response?.status === 401)).toBe(true);
+    expect(env.wire.slice(-2).every((e) => e.headers['authorization'] === undefined)).toBe(true);
+    expect(log.of('session:end')).toHaveLength(1);
+    expect(server.counters.refreshCalls).toBe(0);
   });
 });

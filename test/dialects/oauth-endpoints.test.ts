@@ -127,7 +127,7 @@ describe('OAuth 2.0 token endpoint (protocol: oauth)', () => {
 
   it('a custom endpoints map points the OAuth dialect at other paths', async () => {
     const server = env.server();
-    const auth = env.client({ ...oauth, endpoints: { login: 'http://auth.test/oauth/token', refresh: '/oauth/token', logout: 'oauth/revoke' } });
+    const auth = env.client({ ...oauth, endpoints: { login: 'https://auth.test/oauth/token', refresh: '/oauth/token', logout: 'oauth/revoke' } });
     await signIn(auth);
     await auth.refresh();
     const { revocation } = await auth.logout();

@@ -1,10 +1,10 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { isSessionEndedError } from '../../src';
+import { InvalidArgumentError, isSessionEndedError } from '../../src';
 import { caught, editJson, expectCleanWire, expectNoSecrets, issuedTokens, record, setupDialects, signIn } from './support';
 
 const env = setupDialects();
-const FIELDS = ['jti', 'audience', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt', 'deviceInfo'].sort();
+const FIELDS = ['jti', 'audience', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt', 'deviceInfo', 'current'].sort();
 
 describe('auth.sessions (key admin API)', () => {
   it('list(): one entry per session (rotations folded), only the page fields, through auth.http', async () => {
@@ -31,6 +31,7 @@ describe('auth.sessions (key admin API)', () => {
         lastUsedAt: record?.lastUsedAt,
         revokedAt: null,
         deviceInfo: record?.deviceInfo,
+        current: record?.deviceInfo === 'Firefox on Linux',
       });
     }
     expect(sessions.find((s) => s.jti === minted.jti)?.audience).toBe('reports');
@@ -76,8 +77,8 @@ describe('auth.sessions (key admin API)', () => {
     const auth = env.client({ autoRefresh: false });
     await signIn(auth);
     expect(await auth.sessions.revoke('../admin?x=1#y')).toBe(false);
-    expect(env.wire.at(-1)?.url).toBe('http://auth.test/auth/keys/..%2Fadmin%3Fx%3D1%23y');
-    await expect(auth.sessions.revoke('')).rejects.toThrow(TypeError);
+    expect(env.wire.at(-1)?.url).toBe('https://auth.test/auth/keys/..%2Fadmin%3Fx%3D1%23y');
+    await expect(auth.sessions.revoke('')).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it('fields beyond the page (hashes, tokens, claims) are never copied, odd values are dropped', async () => {
@@ -98,7 +99,7 @@ describe('auth.sessions (key admin API)', () => {
     const sessions = await auth.sessions.list();
     expect(sessions).toHaveLength(2);
     for (const session of sessions) expect(Object.keys(session).sort()).toEqual(FIELDS);
-    expect(sessions[1]).toEqual({ jti: 'odd', audience: null, createdAt: null, expiresAt: null, lastUsedAt: null, revokedAt: null, deviceInfo: null });
+    expect(sessions[1]).toEqual({ jti: 'odd', audience: null, createdAt: null, expiresAt: null, lastUsedAt: null, revokedAt: null, deviceInfo: null, current: false });
     expectNoSecrets([sessions], ['rt-SECRET-VALUE-123456', 'at-SECRET-VALUE-123456', ...server.keys('ada').map((k) => k.tokenHash)]);
   });
 
@@ -106,7 +107,7 @@ describe('auth.sessions (key admin API)', () => {
     env.server();
     const seen: string[] = [];
     env.msw.use(
-      http.get('http://auth.test/account/sessions', ({ request }) => {
+      http.get('https://auth.test/account/sessions', ({ request }) => {
         seen.push(request.headers.get('authorization') ?? '');
         return HttpResponse.json({ sessions: [{ id: 's1', aud: 'web', created_at: '2030-01-01T00:00:00Z', expires_at: 1_900_000_000_000, last_used_at: null, revoked_at: null, device_info: 'Edge on Windows' }] });
       }),
@@ -114,7 +115,7 @@ describe('auth.sessions (key admin API)', () => {
     const auth = env.client({ autoRefresh: false, endpoints: { keys: 'account/sessions' } });
     await signIn(auth);
     await expect(auth.sessions.list()).resolves.toEqual([
-      { jti: 's1', audience: 'web', createdAt: Date.UTC(2030, 0, 1), expiresAt: 1_900_000_000_000, lastUsedAt: null, revokedAt: null, deviceInfo: 'Edge on Windows' },
+      { jti: 's1', audience: 'web', createdAt: Date.UTC(2030, 0, 1), expiresAt: 1_900_000_000_000, lastUsedAt: null, revokedAt: null, deviceInfo: 'Edge on Windows', current: false },
     ]);
     expect(seen).toEqual([expect.stringMatching(/^Bearer /)]);
   });

@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { createAuthClient, type AuthClient, type AuthClientOptions } from '../../src';
 import { createAuthServer, type AuthServer, type AuthServerOptions } from '../../src/testing';
 
-export const API = 'http://auth.test/';
-export const ORIGIN = 'http://auth.test';
+export const API = 'https://auth.test/';
+export const ORIGIN = 'https://auth.test';
 export const TOKEN_PATHS = ['/auth/login', '/auth/refresh', '/auth/logout', '/oauth/token', '/oauth/revoke'];
 
 /** One request as it went over the wire, and what came back. */

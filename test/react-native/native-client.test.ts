@@ -43,7 +43,7 @@ function device() {
 
 function start(dev: ReturnType<typeof device>): AuthClient {
   const auth = native.createNativeAuthClient({
-    baseUrl: 'http://auth.test/',
+    baseUrl: 'https://auth.test/',
     AppState: dev.AppState,
     NetInfo: dev.NetInfo,
     storage: native.asyncStorage(AsyncStorage),

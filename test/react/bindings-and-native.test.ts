@@ -198,7 +198,7 @@ function device(opts: { legacyAppState?: boolean } = {}) {
 }
 
 function nativeClient(dev: ReturnType<typeof device>, storage?: native.StorageAdapter): AuthClient {
-  const auth = native.createNativeAuthClient({ baseUrl: 'http://auth.test/', AppState: dev.AppState as AppStateLike, NetInfo: dev.NetInfo, deviceInfo: 'phone', ...(storage ? { storage } : {}) });
+  const auth = native.createNativeAuthClient({ baseUrl: 'https://auth.test/', AppState: dev.AppState as AppStateLike, NetInfo: dev.NetInfo, deviceInfo: 'phone', ...(storage ? { storage } : {}) });
   natives.push(auth);
   return auth;
 }

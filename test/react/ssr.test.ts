@@ -16,7 +16,7 @@ afterEach(() => {
 afterAll(() => msw.close());
 
 function client(): AuthClient {
-  const auth = createAuthClient({ baseUrl: 'http://auth.test/', deviceInfo: 'ssr' });
+  const auth = createAuthClient({ baseUrl: 'https://auth.test/', deviceInfo: 'ssr' });
   clients.push(auth);
   return auth;
 }

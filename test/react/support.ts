@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createAuthClient, type AuthClient, type AuthClientOptions } from '../../src';
 import { createAuthServer, type AuthServer, type AuthServerOptions } from '../../src/testing';
 
-export const API = 'http://auth.test/';
+export const API = 'https://auth.test/';
 export { act, createElement as h };
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

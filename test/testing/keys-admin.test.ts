@@ -40,11 +40,23 @@ describe('key admin API', () => {
     expect(text).not.toContain('tokenHash');
     const { keys } = JSON.parse(text) as { keys: Array<Record<string, unknown>> };
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ username: 'ada', deviceInfo: 'laptop', audience: 'tokenflight-api', revokedAt: null });
+    expect(keys[0]).toMatchObject({ username: 'ada', deviceInfo: 'laptop', audience: 'tokenflight-api', revokedAt: null, current: true });
     expect(Object.keys(keys[0] ?? {}).sort()).toEqual(
-      ['audience', 'content', 'createdAt', 'deviceInfo', 'expiresAt', 'familyId', 'jti', 'lastUsedAt', 'lifetime', 'parentJti', 'revokedAt', 'rotatedAt', 'username'].sort(),
+      ['audience', 'content', 'createdAt', 'current', 'deviceInfo', 'expiresAt', 'familyId', 'jti', 'lastUsedAt', 'lifetime', 'parentJti', 'revokedAt', 'rotatedAt', 'username'].sort(),
     );
     expect((await api(server, '/auth/keys')).status).toBe(401);
+  });
+
+  it('marks current only the keys of the family the access token was issued from (its sid claim)', async () => {
+    const server = start();
+    const laptop = await login(server, { deviceInfo: 'laptop' });
+    const phone = await login(server, { deviceInfo: 'phone' });
+    const rotated = (await (await refresh(server, laptop.refreshToken)).json()) as { accessToken: string };
+    for (const [token, device] of [[laptop.accessToken, 'laptop'], [rotated.accessToken, 'laptop'], [phone.accessToken, 'phone']] as const) {
+      const { keys } = (await (await api(server, '/auth/keys', token)).json()) as { keys: Array<{ deviceInfo: string; current: boolean; familyId: string }> };
+      expect(keys.filter((k) => k.current).map((k) => k.deviceInfo)).toEqual(device === 'laptop' ? ['laptop', 'laptop'] : ['phone']);
+      expect(new Set(keys.filter((k) => k.current).map((k) => k.familyId))).toEqual(new Set([claimsOf(token)['sid']]));
+    }
   });
 
   it("revokes one of the caller's keys and refuses someone else's", async () => {

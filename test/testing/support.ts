@@ -2,7 +2,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { createAuthServer, type AuthServer, type AuthServerOptions } from '../../src/testing';
 
-export const ORIGIN = 'http://auth.test';
+export const ORIGIN = 'https://auth.test';
 
 /** Registers an MSW server for the file; `start` creates an auth server and mounts its handlers. */
 export function setupAuthMsw(): (options?: AuthServerOptions) => AuthServer {

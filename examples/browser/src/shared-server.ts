@@ -2,7 +2,7 @@ import { http, HttpResponse, type RequestHandler } from 'msw';
 import { createAuthServer, type AuthServer } from 'tokenflight/testing';
 
 /** Where the demo's API lives. Nothing listens there: the service worker answers. */
-export const API_ORIGIN = 'http://auth.test';
+export const API_ORIGIN = 'https://auth.test';
 const HOST_LOCK = 'tokenflight-demo:server-host';
 const FORWARD_TIMEOUT_MS = 5_000;
 

@@ -6,7 +6,7 @@ import { AuthProvider } from 'tokenflight/react';
 import { createAuthServer } from 'tokenflight/testing';
 import { App } from './App';
 
-const API = 'http://auth.test/';
+const API = 'https://auth.test/';
 
 async function main(): Promise<void> {
   // No backend: the reference auth server answers from a service worker. A real app drops these two lines.

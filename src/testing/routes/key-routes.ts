@@ -15,16 +15,21 @@ function ownedBy(sub: string): (record: RefreshKeyRecord) => boolean {
   return (record) => record.content.sub === sub;
 }
 
-async function caller(ctx: ServerContext, request: Request): Promise<{ sub: string } | Response> {
+/** Who calls: the user, and the key family (`sid`) the access token was issued from. */
+async function caller(ctx: ServerContext, request: Request): Promise<{ sub: string; sid: string | undefined } | Response> {
   const check = await requireBearer(ctx, request);
-  return check.ok ? { sub: check.claims.sub } : check.response;
+  return check.ok ? { sub: check.claims.sub, sid: typeof check.claims.sid === 'string' ? check.claims.sid : undefined } : check.response;
 }
 
-/** GET /auth/keys: the caller's refresh keys, without hashes. */
+/**
+ * GET /auth/keys: the caller's refresh keys, without hashes. `current` marks the keys of the session
+ * making the call (the family named by the access token's `sid` claim), so a client can tell that
+ * revoking it ends its own session.
+ */
 export const listKeys: RouteHandler = async (ctx, request) => {
   const who = await caller(ctx, request);
   if (who instanceof Response) return who;
-  return json(200, { keys: ctx.store.list(ownedBy(who.sub)).map(publicView) });
+  return json(200, { keys: ctx.store.list(ownedBy(who.sub)).map((record) => ({ ...publicView(record), current: record.familyId === who.sid })) });
 };
 
 /** DELETE /auth/keys/:jti: revokes one of the caller's keys together with its family. */
