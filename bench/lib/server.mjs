@@ -8,6 +8,8 @@ const SCRIPT = fileURLToPath(new URL('./server-process.mjs', import.meta.url));
 /** Refresh endpoint latency of every run, injected as a server fault. */
 export const REFRESH_LATENCY_MS = 20;
 const FAULT_TIMES = 100_000;
+/** What the refresh endpoint answers during an outage: a bare 503, no Retry-After. */
+const OUTAGE_FAULT = { type: 'status', status: 503, body: 'Service Unavailable', headers: { 'content-type': 'text/plain' } };
 
 async function control(url, method, path, body) {
   const response = await fetch(`${url}/__tokenflight/${path}`, {
@@ -33,6 +35,7 @@ export async function startServer(ttl) {
   });
   if (!url.startsWith('http://127.0.0.1:')) throw new Error(`auth server is not on loopback: ${url}`);
 
+  const armLatency = () => control(url, 'POST', 'faults', { endpoint: 'refresh', fault: { type: 'delay', ms: REFRESH_LATENCY_MS }, times: FAULT_TIMES });
   const server = {
     url,
     ttl,
@@ -42,8 +45,25 @@ export async function startServer(ttl) {
     /** Zeroes the counters and re-arms the refresh latency (a FIFO of FAULT_TIMES delays). */
     async reset() {
       await control(url, 'DELETE', 'faults');
-      await control(url, 'POST', 'faults', { endpoint: 'refresh', fault: { type: 'delay', ms: REFRESH_LATENCY_MS }, times: FAULT_TIMES });
+      await armLatency();
       await control(url, 'POST', 'reset', {});
+    },
+    /**
+     * An outage of the refresh endpoint: from now on every refresh call is answered 503 with no
+     * Retry-After (still counted in `refreshCalls`), until refreshUp(). Resolves with the
+     * performance.now() at which the outage is in force.
+     */
+    async refreshDown() {
+      await control(url, 'DELETE', 'faults');
+      await control(url, 'POST', 'faults', { endpoint: 'refresh', fault: OUTAGE_FAULT, times: FAULT_TIMES });
+      return performance.now();
+    },
+    /** Ends the outage (counters are kept); resolves with the performance.now() at which refresh calls are served again. */
+    async refreshUp() {
+      await control(url, 'DELETE', 'faults');
+      const at = performance.now();
+      await armLatency();
+      return at;
     },
     stop: () =>
       new Promise((resolve) => {
