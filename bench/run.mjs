@@ -8,6 +8,8 @@
 //                              only the named scenarios (storm, bodies, overhead, steady, memory,
 //                              size, outage); prints, writes nothing (with --write: merges them into
 //                              bench/results.json and re-renders the docs)
+//   BENCH_TRACE=1 npm run bench -- --only outage
+//                              also prints each step of every outage run
 // Exits 1 when tokenflight misses a count check of the bar (refreshes, failures, 401s, bodies).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -50,7 +52,7 @@ const CONFIG = quick
       steady: { durationMs: 4_000, concurrency: 20, maxRequests: 200_000 },
       memory: { requests: 5_000, cycles: 50, warmupRequests: 1_000, warmupCycles: 10, concurrency: 50, limitMs: 30_000 },
       memoryClients: ['tokenflight'],
-      // 2 s tokens, so that they expire early in the short outage; every run at once: about 10 s.
+      // 2 s tokens, so that they expire early in the short outage; the clients at once: about 10 s.
       outage: { outagesS: [3], afterS: [3], ttl: 2, rate: 50, leadInMs: 500 },
       limitMs: 120_000,
     }
@@ -64,7 +66,7 @@ const CONFIG = quick
       steady: { durationMs: 15_000, concurrency: 20, maxRequests: 1_000_000 },
       memory: { requests: 100_000, cycles: 1_000, warmupRequests: 5_000, warmupCycles: 50, concurrency: 50, limitMs: 120_000 },
       memoryClients: ['tokenflight'],
-      // Every run at once: about 70 s (lead-in + the 30 s outage + 35 s after it).
+      // The clients at once, one outage after the other: about 95 s (1 + 10 + 15, then 1 + 30 + 35).
       outage: { outagesS: [10, 30], afterS: [15, 35], ttl: 3, rate: 50, leadInMs: 1_000 },
       limitMs: 480_000,
     };
@@ -87,7 +89,7 @@ function ensureBuilt() {
 }
 
 const SHOW = ['n', 'skipped', 'refreshCalls', 'unauthorized', 'failures', 'reuseDetections', 'wrongEchoes', 'receivedOnce', 'maxReceived', 'wallRatio', 'cpuRatio', 'requests', 'growthMiB', 'ownGzipBytes', 'wallMs',
-  'refreshDown', 'refreshPerSecondDown', 'peakRefreshPerSecond', 'refreshAfter', 'failedBefore', 'failedDuring', 'failedAfter', 'unfinished', 'firstSuccessMs', 'failedAfterFirstSuccess', 'downAfterLoginMs'];
+  'refreshDown', 'refreshPerSecondDown', 'peakRefreshPerSecond', 'refreshAfter', 'failedBefore', 'failedDuring', 'failedAfter', 'unfinished', 'firstSuccessMs', 'failedAfterFirstSuccess', 'downAfterLoginMs', 'loopDelayP99Ms'];
 function log(row) {
   const fields = SHOW.filter((key) => row[key] !== undefined).map((key) => `${key}=${row[key]}`);
   console.log(`  ${row.scenario}${row.mode ? ` ${row.mode}` : ''} · ${row.client}: ${fields.join(' ')}`);
