@@ -68,7 +68,7 @@ const CONFIG = quick
       memoryClients: ['tokenflight'],
       // The clients at once, one outage after the other: about 95 s (1 + 10 + 15, then 1 + 30 + 35).
       outage: { outagesS: [10, 30], afterS: [15, 35], ttl: 3, rate: 50, leadInMs: 1_000 },
-      limitMs: 480_000,
+      limitMs: 600_000,
     };
 
 /** Builds dist/ when it is missing; warns when it is older than src/ (the bench measures dist/). */

@@ -143,7 +143,9 @@ function summarize(run, { requests, samples, loggedInAt, downAt, upAt, counters 
     unfinished: requests.filter((request) => request.end === null).length,
     refreshBefore: atDown,
     refreshDown: atUp - atDown,
-    refreshPerSecondDown: round((atUp - atDown) / run.outageS, 2),
+    /** How long the endpoint was actually down (the nominal length plus the last control calls). */
+    downForMs: round(upAt - downAt),
+    refreshPerSecondDown: round((atUp - atDown) / ((upAt - downAt) / 1000), 2),
     peakRefreshPerSecond: peak,
     refreshAfter: counters.refreshCalls - atUp,
     /** From the end of the outage to the first successful request started after it; null: none. */
