@@ -156,7 +156,7 @@ function merge(results) {
   for (const name of only) {
     merged[name] = results[name];
     if (name in CONFIG) merged.config[name] = CONFIG[name];
-    separate[name] = { date: results.machine.date, mode: CONFIG.mode, git: results.machine.git, durationMs: results.durationMs };
+    separate[name] = { date: results.machine.date, mode: CONFIG.mode, git: results.machine.git, loadAverageAtStart: results.machine.loadAverageAtStart, durationMs: results.durationMs };
   }
   merged.separateRuns = separate;
   merged.bar = checkBar(merged);

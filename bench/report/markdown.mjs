@@ -25,6 +25,9 @@ function barRows(checks) {
 const causes = (errors) => Object.entries(errors ?? {}).map(([what, count]) => `${n(count)}× ${what}`).join(', ');
 const bold = (row, label) => (row.client === 'tokenflight' ? `**${label}**` : label);
 const met = (pass) => (pass ? '✅' : '❌');
+const gitText = (git) => (git ? `git ${git.commit}${git.modified ? ' + uncommitted changes in src/' : ''}` : 'unknown');
+/** When, on what and under which load a scenario merged in by `--only … --write` ran. */
+const separateRun = (run) => `${run.date} · ${run.mode} · ${gitText(run.git)}${run.loadAverageAtStart ? ` · load average at start ${run.loadAverageAtStart.join(' / ')}` : ''}`;
 
 /** The outage section: every client beside tokenflight, with both thresholds marked for each. */
 function outageSection(results, label) {
@@ -40,7 +43,7 @@ function outageSection(results, label) {
     `One client sends ${o.rate} GETs per second (open loop: a slow answer does not delay the next request) on ${o.ttl} s access tokens. ${n(o.leadInMs)} ms after it starts, \`/auth/refresh\` answers 503 without \`Retry-After\` to every call for the outage's length, then serves again (with its ${results.config.refreshLatencyMs} ms latency); the requests keep coming for ${o.afterS.map((s, i) => `${s} s after the ${o.outagesS[i]} s outage`).join(' and ')}. Each client's token expires early in the outage: from then on no request can succeed until the endpoint is back, so failures during the outage are expected, and what matters is how hard the client hits the endpoint while it is down and how soon it notices that it is back. Requests count in the phase in which they started. tokenflight runs with its background refresh on (the default). Every run has its own server process and its own client process (whose event-loop delay, p99 / max, is in the last column: every time is taken there); the clients run at once, one outage length after the other.`,
     '',
     `Thresholds: at most about one refresh call per second while the endpoint is down (at most N + 2 calls in an N s outage, N measured from the moment the endpoint went down to the moment it was back: the first attempt, rounding), and the first request started after the endpoint is back succeeds within ${n(OUTAGE_RECOVERY_MAX_MS)} ms (one second between attempts, plus a refresh round trip). "Peak" is the most refresh calls in any ~1 s window (server counters sampled every 250 ms). The first success after recovery is one sample per run: for a client that backs off with jitter it depends on where its next attempt happens to fall, so repeated runs of the same code can differ by seconds. "Failed after it succeeded" counts the failures of requests started once that first success had arrived: the client's own trouble, not the outage's (an expiry race, a revoked session).`,
-    ...(separate ? ['', `This section comes from a separate run (\`npm run bench -- --only outage --write\`, ${separate.mode}) on ${separate.date}${separate.git ? `, git ${separate.git.commit}${separate.git.modified ? ' + uncommitted changes in src/' : ''}` : ''}.`] : []),
+    ...(separate ? ['', `This section comes from a separate run (\`npm run bench -- --only outage --write\`): ${separateRun(separate)}.`] : []),
     '',
     table(['outage', 'client', 'refresh calls while down', 'per second', 'peak in ~1 s', 'failed before', 'failed during', 'failed after', 'first success after recovery (ms)', 'failed after it succeeded', 'refresh calls after', 'reuse detections', `≤ ~1 call/s`, `first success ≤ ${n(OUTAGE_RECOVERY_MAX_MS)} ms`, 'failure causes after recovery', 'event loop (ms)'],
       rows.map((r) => {
@@ -72,8 +75,9 @@ export function renderMarkdown(results, labels) {
       ['Load average at start (1/5/15 min)', machine.loadAverageAtStart.join(' / ')],
       ['Node', machine.node],
       ...Object.entries(machine.packages).map(([name, version]) => [name, version]),
-      ['tokenflight source', machine.git ? `git ${machine.git.commit}${machine.git.modified ? ' + uncommitted changes in src/' : ''}` : 'unknown'],
+      ['tokenflight source', gitText(machine.git)],
       ['Run', `${machine.date} · ${config.mode} · ${Math.round(results.durationMs / 1000)} s`],
+      ...Object.entries(results.separateRuns ?? {}).map(([name, run]) => [`Run of ${name} alone (merged in)`, separateRun(run)]),
     ], 2),
     '',
     '## The bar',
