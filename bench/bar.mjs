@@ -5,6 +5,21 @@ export const OVERHEAD_MAX_RATIO = 1.1;
 export const SIZE_MAX_GZIP_BYTES = 4096;
 /** Heap growth allowed after a full GC (allocator noise), beyond the raw ky baseline's own when it ran. */
 export const MEMORY_NOISE_MIB = 1;
+/** Outage: the first request after the refresh endpoint recovers succeeds within about a second. */
+export const OUTAGE_RECOVERY_MAX_MS = 1_250;
+/** Outage: about one refresh attempt per second while the endpoint is down (+2: the first attempt, rounding). */
+export const outageRefreshLimit = (outageS) => Math.ceil(outageS) + 2;
+/** The outage's actual length in seconds (a loaded machine stretches it a little), to a tenth. */
+const downSeconds = (row) => Math.round((row.downForMs ?? row.outageS * 1000) / 100) / 10;
+
+/** The two outage thresholds, for any client's row (the report shows them for the comparators too). */
+export function outageThresholds(row) {
+  return {
+    limit: outageRefreshLimit(downSeconds(row)),
+    rate: row.refreshDown <= outageRefreshLimit(downSeconds(row)),
+    recovery: row.firstSuccessMs !== null && row.firstSuccessMs <= OUTAGE_RECOVERY_MAX_MS,
+  };
+}
 
 const TF = 'tokenflight';
 
@@ -29,6 +44,13 @@ export function checkBar(results) {
     add('count', where, '0 failures', row.failures === 0, row.failures);
     add('count', where, '0 401s served', row.unauthorized === 0, row.unauthorized);
     add('count', where, `refresh calls within ±1 of ${row.expectedRefreshCalls}`, Math.abs(row.refreshCalls - row.expectedRefreshCalls) <= 1, row.refreshCalls);
+  }
+  for (const row of (results.outage ?? []).filter((r) => r.client === TF)) {
+    const where = `outage ${row.outageS} s, ${row.rate} requests/s`;
+    const met = outageThresholds(row);
+    add('count', where, `≤ ~1 refresh call/s while down (≤ N + 2 in N s)`, met.rate, `${row.refreshDown} in ${downSeconds(row)} s (${row.refreshPerSecondDown}/s)`);
+    const recovered = row.firstSuccessMs === null ? `no success in ${row.afterS} s` : `${row.firstSuccessMs} ms`;
+    add('timing', where, `first success ≤ ${OUTAGE_RECOVERY_MAX_MS} ms after recovery`, met.recovery, recovered);
   }
   const overhead = results.overhead?.rows.find((r) => r.client === TF);
   if (overhead) add('timing', 'overhead', `median ratio to raw ky ≤ ${OVERHEAD_MAX_RATIO}×`, overhead.wallRatio <= OVERHEAD_MAX_RATIO, `${overhead.wallRatio}×`);

@@ -77,3 +77,20 @@ export async function waitUntil(condition, timeoutMs, what) {
     await sleep(50);
   }
 }
+
+/**
+ * Open-loop traffic: calls `fire(i)` every 1000/rate ms on an absolute schedule (a slow answer never
+ * delays the next call) until `stopped()`. Resolves with the promises of every call fired.
+ */
+export async function openLoop(rate, stopped, fire) {
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const fired = [];
+  for (let i = 0; !stopped(); i++) {
+    const wait = start + i * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (stopped()) break;
+    fired.push(fire(i));
+  }
+  return fired;
+}

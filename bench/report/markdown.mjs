@@ -1,4 +1,6 @@
 // docs/benchmarks.md: one table per scenario, the bar, the chart, machine and versions.
+import { OUTAGE_RECOVERY_MAX_MS, outageThresholds } from '../bar.mjs';
+
 const n = (value) => (typeof value === 'number' ? value.toLocaleString('en-US') : String(value ?? '—'));
 /** A Markdown table; `textColumns` columns are left-aligned, the others (numbers) right-aligned. */
 const table = (head, rows, textColumns = 1) =>
@@ -22,6 +24,36 @@ function barRows(checks) {
 }
 const causes = (errors) => Object.entries(errors ?? {}).map(([what, count]) => `${n(count)}× ${what}`).join(', ');
 const bold = (row, label) => (row.client === 'tokenflight' ? `**${label}**` : label);
+const met = (pass) => (pass ? '✅' : '❌');
+const gitText = (git) => (git ? `git ${git.commit}${git.modified ? ' + uncommitted changes in src/' : ''}` : 'unknown');
+/** When, on what and under which load a scenario merged in by `--only … --write` ran. */
+const separateRun = (run) => `${run.date} · ${run.mode} · ${gitText(run.git)}${run.loadAverageAtStart ? ` · load average at start ${run.loadAverageAtStart.join(' / ')}` : ''}`;
+
+/** The outage section: every client beside tokenflight, with both thresholds marked for each. */
+function outageSection(results, label) {
+  const rows = results.outage ?? [];
+  if (rows.length === 0) return [];
+  const o = results.config.outage;
+  const separate = results.separateRuns?.outage;
+  const causesAfter = (r) => causes(r.errors?.after);
+  return [
+    '',
+    '## Outage: refresh endpoint down',
+    '',
+    `One client sends ${o.rate} GETs per second (open loop: a slow answer does not delay the next request) on ${o.ttl} s access tokens. ${n(o.leadInMs)} ms after it starts, \`/auth/refresh\` answers 503 without \`Retry-After\` to every call for the outage's length, then serves again (with its ${results.config.refreshLatencyMs} ms latency); the requests keep coming for ${o.afterS.map((s, i) => `${s} s after the ${o.outagesS[i]} s outage`).join(' and ')}. Each client's token expires early in the outage: from then on no request can succeed until the endpoint is back, so failures during the outage are expected, and what matters is how hard the client hits the endpoint while it is down and how soon it notices that it is back. Requests count in the phase in which they started. tokenflight runs with its background refresh on (the default). Every run has its own server process and its own client process (whose event-loop delay, p99 / max, is in the last column: every time is taken there); the clients run at once, one outage length after the other.`,
+    '',
+    `Thresholds: at most about one refresh call per second while the endpoint is down (at most N + 2 calls in an N s outage, N measured from the moment the endpoint went down to the moment it was back: the first attempt, rounding), and the first request started after the endpoint is back succeeds within ${n(OUTAGE_RECOVERY_MAX_MS)} ms (one second between attempts, plus a refresh round trip). "Peak" is the most refresh calls in any ~1 s window (server counters sampled every 250 ms). The first success after recovery is one sample per run: for a client that backs off with jitter it depends on where its next attempt happens to fall, so repeated runs of the same code can differ by seconds. "Failed after it succeeded" counts the failures of requests started once that first success had arrived: the client's own trouble, not the outage's (an expiry race, a revoked session).`,
+    '',
+    'Re-run it alone: `npm run bench -- --only outage` (about 100 s; add `--write` to merge its figures into this page). The quick run CI makes leaves it out; `npm run bench -- --quick --only outage` runs a 3 s outage.',
+    ...(separate ? ['', `This section comes from a separate run (\`npm run bench -- --only outage --write\`): ${separateRun(separate)}.`] : []),
+    '',
+    table(['outage', 'client', 'refresh calls while down', 'per second', 'peak in ~1 s', 'failed before', 'failed during', 'failed after', 'first success after recovery (ms)', 'failed after it succeeded', 'refresh calls after', 'reuse detections', `≤ ~1 call/s`, `first success ≤ ${n(OUTAGE_RECOVERY_MAX_MS)} ms`, 'failure causes after recovery', 'event loop (ms)'],
+      rows.map((r) => {
+        const t = outageThresholds(r);
+        return [`${r.outageS} s`, label(r), `${n(r.refreshDown)} (≤ ${t.limit})`, n(r.refreshPerSecondDown), n(r.peakRefreshPerSecond), `${n(r.failedBefore)} / ${n(r.requestsBefore)}`, `${n(r.failedDuring)} / ${n(r.requestsDuring)}`, `${n(r.failedAfter)} / ${n(r.requestsAfter)}`, r.firstSuccessMs === null ? `none in ${r.afterS} s` : n(r.firstSuccessMs), n(r.failedAfterFirstSuccess), n(r.refreshAfter), n(r.reuseDetections), met(t.rate), met(t.recovery), causesAfter(r), r.loopDelayP99Ms === undefined ? '' : `${n(r.loopDelayP99Ms)} / ${n(r.loopDelayMaxMs)}`];
+      })),
+  ];
+}
 
 export function renderMarkdown(results, labels) {
   const { machine, config } = results;
@@ -32,7 +64,7 @@ export function renderMarkdown(results, labels) {
     '',
     `tokenflight against raw ky and the token-refresh code people use today, on one reference auth server (\`tokenflight/testing\`) served over HTTP on 127.0.0.1 from a separate process, with ${config.refreshLatencyMs} ms of latency on every refresh call. Every number below comes from \`bench/results.json\` of one run; the run writes this page.`,
     '',
-    `Reproduce: \`npm ci && npm run build && npm run bench\` (full run, under 5 minutes) — or \`npm run bench -- --quick\` for the small variant CI runs, which checks the counts and exits non-zero when tokenflight misses them.`,
+    `Reproduce: \`npm ci && npm run build && npm run bench\` (full run, about 5 minutes) — or \`npm run bench -- --quick\` for the small variant CI runs, which checks the counts and exits non-zero when tokenflight misses them. One scenario alone: \`npm run bench -- --only outage\` (or storm, bodies, overhead, steady, memory, size; a comma-separated list works too), which prints its figures and writes nothing unless given \`--write\`, which merges them into this page.`,
     '',
     '![Storm and overhead chart](benchmarks.svg)',
     '',
@@ -45,8 +77,9 @@ export function renderMarkdown(results, labels) {
       ['Load average at start (1/5/15 min)', machine.loadAverageAtStart.join(' / ')],
       ['Node', machine.node],
       ...Object.entries(machine.packages).map(([name, version]) => [name, version]),
-      ['tokenflight source', machine.git ? `git ${machine.git.commit}${machine.git.modified ? ' + uncommitted changes in src/' : ''}` : 'unknown'],
+      ['tokenflight source', gitText(machine.git)],
       ['Run', `${machine.date} · ${config.mode} · ${Math.round(results.durationMs / 1000)} s`],
+      ...Object.entries(results.separateRuns ?? {}).map(([name, run]) => [`Run of ${name} alone (merged in)`, separateRun(run)]),
     ], 2),
     '',
     '## The bar',
@@ -77,6 +110,7 @@ export function renderMarkdown(results, labels) {
   out.push('', '## Steady expiry', '', `${config.steadyTtl} s access tokens, ${config.steady.durationMs / 1000} s of GETs at concurrency ${config.steady.concurrency}. tokenflight runs with its background refresh on (the default). The reference server rounds \`exp\` up to a whole second, so it accepts a 1 s token for 1 to 2 s: clients that refresh only on a 401 refresh about every 2 s.`, '');
   out.push(table(['client', 'requests', 'failures', '401s served', 'refresh calls', 'duration ÷ lifetime', 'reuse detections', 'failure causes'],
     results.steady.map((r) => [label(r), n(r.requests), n(r.failures), n(r.unauthorized), n(r.refreshCalls), n(r.expectedRefreshCalls), n(r.reuseDetections), causes(r.errors)])));
+  out.push(...outageSection(results, label));
   if (results.memory.length > 0) {
     const m = config.memory;
     out.push('', '## Memory', '', `One client in its own process (\`--expose-gc\`, full GC before each reading). Warm-up: ${n(m.warmupRequests)} GETs and ${m.warmupCycles} refresh cycles; then ${n(m.requests)} GETs at concurrency ${m.concurrency} with ${n(m.cycles)} refresh cycles spread among them: one in four a server-side expiry (401s, one refresh, replays), the others a manual \`refresh()\` racing the traffic. Heap is read after warm-up, halfway and at the end; timers are the process' active \`Timeout\` handles.`, '');
@@ -91,7 +125,7 @@ export function renderMarkdown(results, labels) {
     '- **ky, hand-written single-flight** (`bench/clients/ky-single-flight.mjs`): ky\'s README pattern (afterResponse 401 → refresh → `ky.retry`) with one shared refresh promise, stale-401 detection and `delay: 0` — the best a careful user writes. Like any 401-driven code it never looks at the expiry, so an expired token is always sent once.',
     '- **ky README recipe** (`bench/clients/ky-readme.mjs`): the afterResponse example of ky\'s README as written: one refresh per 401, `ky.retry()` with ky\'s default delay.',
     '- **axios + axios-auth-refresh** (`bench/clients/axios-auth-refresh.mjs`): set up as its README shows, default options (`deduplicateRefresh: true`); axios uses its `fetch` adapter so every client shares one HTTP stack.',
-    '- **tokenflight**: `createAuthClient({ baseUrl, autoRefresh, deviceInfo: false })`, `autoRefresh: false` in storms and bodies (so nothing refreshes before the storm), `true` in steady expiry and memory.',
+    '- **tokenflight**: `createAuthClient({ baseUrl, autoRefresh, deviceInfo: false })`, `autoRefresh: false` in storms and bodies (so nothing refreshes before the storm), `true` in steady expiry, memory and outage.',
     '- After a storm of 10,000 requests the bench waits 5.5 s, until the server has closed the idle keep-alive connections, so that the next storm does not start on sockets being closed.',
     `- Every client gets the same ${n(config.timeoutMs)} ms per-request timeout, so loopback queueing at N = 10,000 is not counted as an auth failure. The server rotates refresh tokens strictly: reusing one revokes its whole session.`,
     '');
