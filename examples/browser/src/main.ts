@@ -1,7 +1,7 @@
 import { setupWorker } from 'msw/browser';
-import { createAuthClient, isTokenflightError, webStorage, type AuthClient } from 'tokenflight';
+import { codeFlow, createAuthClient, isTokenflightError, webStorage, type AuthClient, type CodeFlow } from 'tokenflight';
 import type { AuthServerCounters } from 'tokenflight/testing';
-import { API_ORIGIN, createSharedServer } from './shared-server';
+import { API_ORIGIN, createSharedServer, type SharedServer } from './shared-server';
 import { createView, type View } from './view';
 
 const control = (path: string, method = 'GET') => fetch(`${API_ORIGIN}/__tokenflight/${path}`, { method });
@@ -23,7 +23,34 @@ function recordEvents(auth: AuthClient, view: View): void {
   auth.on('session:error', (e) => view.log('session:error', `${e.operation}: ${e.code}`));
 }
 
-function wireButtons(auth: AuthClient, view: View, refreshCounters: () => Promise<void>): void {
+/** Asked in a new tab by a tab that hosts the demo server (see `startRedirect`). */
+const REDIRECT_HASH = '#sign-in-with-redirect';
+
+/**
+ * The provider's pages (authorization with automatic consent, end session) are answered by the in-browser
+ * server, which no real navigation can reach: the page asks it, then goes where it redirects. A real app
+ * leaves `navigate` out (`location.assign` to the provider).
+ */
+function providerNavigation(shared: SharedServer, view: View): (url: string) => void {
+  return (url) =>
+    void shared.answer(new Request(url)).then((response) => {
+      const next = response.headers.get('location');
+      if (next === null) view.log('provider', `answered ${response.status}`);
+      else location.assign(next);
+    });
+}
+
+/** The server lives in the host tab's memory and would not survive its navigation: the host runs the round trip in a new tab. */
+async function startRedirect(flow: CodeFlow, shared: SharedServer): Promise<string> {
+  if (shared.isHost()) {
+    window.open(`${location.origin}/${REDIRECT_HASH}`, '_blank');
+    return 'this tab runs the demo server and stays: the redirect runs in a new tab';
+  }
+  await flow.redirect();
+  return 'going to the provider';
+}
+
+function wireButtons(auth: AuthClient, flow: CodeFlow, shared: SharedServer, view: View, refreshCounters: () => Promise<void>): void {
   const act = (id: string, run: () => Promise<string>) =>
     view.button(id).addEventListener('click', () => {
       run()
@@ -36,6 +63,7 @@ function wireButtons(auth: AuthClient, view: View, refreshCounters: () => Promis
     await auth.login({ username: 'ada', password: 'lovelace' });
     return 'signed in as ada';
   });
+  act('redirect-login', () => startRedirect(flow, shared));
   act('burst', async () => {
     const before = await readCounters();
     const started = performance.now();
@@ -66,12 +94,30 @@ async function main(): Promise<void> {
   await shared.ready;
   if (!shared.isHost()) view.role('follower (requests go to the host tab)');
 
-  const auth = createAuthClient({ baseUrl: `${API_ORIGIN}/`, storage: webStorage(localStorage) });
+  // An OAuth client: "Log in (ada)" uses the password grant of the demo server, "Sign in with redirect"
+  // the authorization code flow with PKCE (discovery at the issuer gives every endpoint).
+  const auth = createAuthClient({ baseUrl: `${API_ORIGIN}/`, protocol: 'oauth', clientId: 'tokenflight', storage: webStorage(localStorage) });
+  const flow = codeFlow(auth, {
+    issuer: API_ORIGIN,
+    redirectUri: `${location.origin}/`,
+    scope: 'openid profile read write',
+    navigate: providerNavigation(shared, view),
+  });
   recordEvents(auth, view);
   const render = () => view.session(auth.session, Date.now());
   auth.on('session:change', render);
   const refreshCounters = async () => view.counters(await readCounters());
-  wireButtons(auth, view, refreshCounters);
+  wireButtons(auth, flow, shared, view, refreshCounters);
+  if (flow.isCallback()) {
+    // Back from the provider: the code and state leave the address bar at once.
+    await flow
+      .complete()
+      .then((session) => view.log('redirect-login', `signed in as ${String(session.user?.['name'] ?? session.claims?.['sub'])} (code flow)`))
+      .catch((error: unknown) => view.log('redirect-login', `failed: ${isTokenflightError(error) ? error.code : String(error)}`));
+  } else if (location.hash === REDIRECT_HASH) {
+    history.replaceState(null, '', location.pathname);
+    view.log('redirect-login', await startRedirect(flow, shared));
+  }
   setInterval(render, 1000);
   setInterval(() => void refreshCounters().catch(() => undefined), 2000);
   await auth.ready;

@@ -30,6 +30,8 @@ export interface SharedServer {
   /** Settles once this tab knows whether it hosts the server. */
   readonly ready: Promise<void>;
   isHost(): boolean;
+  /** The server's answer to `request`, from this tab's server or the host's (e.g. what the provider's authorization page answers). */
+  answer(request: Request): Promise<Response>;
 }
 
 const hasBody = (method: string) => method !== 'GET' && method !== 'HEAD';
@@ -46,7 +48,14 @@ export function createSharedServer(onHost: () => void = () => undefined): Shared
   let server: AuthServer | null = null;
 
   const becomeHost = (): Promise<never> => {
-    server = createAuthServer({ origin: API_ORIGIN, accessTokenTtl: 120 });
+    // The page is the OAuth client `tokenflight`: its address is its redirect URI and its post-logout URI.
+    const page = `${location.origin}/`;
+    server = createAuthServer({
+      origin: API_ORIGIN,
+      accessTokenTtl: 120,
+      users: [{ username: 'ada', password: 'lovelace', claims: { name: 'Ada Lovelace' } }],
+      clients: [{ clientId: 'tokenflight', redirectUris: [page], postLogoutRedirectUris: [page] }],
+    });
     onHost();
     return new Promise<never>(() => undefined); // hold the lock while the tab lives
   };
@@ -102,10 +111,11 @@ export function createSharedServer(onHost: () => void = () => undefined): Shared
     });
   }
 
+  const answer = (request: Request): Promise<Response> => (server === null ? forward(request) : server.handle(request));
   const handler = http.all(`${API_ORIGIN}/*`, async ({ request }) => {
-    const response = server === null ? await forward(request) : await server.handle(request);
+    const response = await answer(request);
     return response.type === 'error' ? HttpResponse.error() : response;
   });
 
-  return { handlers: [handler], ready, isHost: () => server !== null };
+  return { handlers: [handler], ready, isHost: () => server !== null, answer };
 }

@@ -19,6 +19,7 @@ export const COUNTERS: ReadonlyArray<[keyof AuthServerCounters, string]> = [
   ['reuseDetections', 'reuse detections'],
   ['resourceRequests', 'API requests'],
   ['revocations', 'revocations'],
+  ['codesExchanged', 'codes exchanged'],
 ];
 
 /** The page: session state, server counters and the timeline (newest first). Text only, no HTML injection. */
@@ -37,7 +38,8 @@ export function createView() {
       byId('status').textContent = session.status;
       byId('status').dataset['status'] = session.status;
       byId('generation').textContent = String(session.generation);
-      byId('user').textContent = typeof session.claims?.['sub'] === 'string' ? session.claims['sub'] : '—';
+      const name = session.user?.['name'] ?? session.claims?.['sub'];
+      byId('user').textContent = typeof name === 'string' ? name : '—';
       byId('refreshing').textContent = session.refreshing ? 'refreshing…' : 'idle';
       byId('expires').textContent = session.expiresAt === null ? '—' : `in ${clock(session.expiresAt - now)}`;
     },

@@ -40,6 +40,19 @@ const waitLine = (page, kind, pattern) =>
 
 const lines = (page, kind) => page.locator(`#timeline li[data-event="${kind}"]`).count();
 
+/** Waits, across the page's navigations, for a `redirect-login` timeline line matching `pattern`. */
+async function settled(page, pattern) {
+  const until = Date.now() + STEP_MS;
+  for (;;) {
+    const found = await page
+      .evaluate((source) => [...document.querySelectorAll('#timeline li[data-event="redirect-login"]')].some((li) => new RegExp(source).test(li.textContent ?? '')), pattern.source)
+      .catch(() => false); // the page was navigating
+    if (found) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for "${pattern.source}" at ${page.url()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 // 1. Worker script (matching the installed msw), then the production build
 const mswCli = join(dirname(createRequire(import.meta.url).resolve('msw/package.json')), 'cli/index.js');
 execFileSync(process.execPath, [mswCli, 'init', join(EXAMPLE, 'public'), '--no-save'], { stdio: 'ignore', timeout: 30_000 });
@@ -101,10 +114,32 @@ try {
   assert.equal(await lines(one, 'session:end'), 1, 'exactly one session:end in tab 1');
   step('logout in tab 2 ends the session in tab 1 (one session:end)');
 
-  await one.click('#login');
-  await waitText(one, '#status', /^authenticated$/);
+  // Sign in with redirect from tab 2 (it does not host the server): the page goes to the provider's
+  // authorization endpoint (automatic consent), comes back with a code, exchanges it; tab 1 follows.
+  const visited = [];
+  two.on('framenavigated', (frame) => frame === two.mainFrame() && visited.push(frame.url()));
+  await two.click('#redirect-login');
+  await settled(two, /signed in as Ada Lovelace \(code flow\)/);
   await waitText(two, '#status', /^authenticated$/);
-  await waitText(one, '[data-counter="loginCalls"]', /^2$/);
+  await waitText(two, '#user', /^Ada Lovelace$/);
+  const callback = visited.map((url) => new URL(url)).find((url) => url.searchParams.has('code'));
+  assert.ok(callback?.searchParams.get('state') && callback.searchParams.get('iss') === 'http://auth.test', `came back with code, state and iss: ${visited.join(' ')}`);
+  assert.equal(new URL(two.url()).search, '', 'the code and state left the address bar');
+  await waitText(one, '#status', /^authenticated$/);
+  await waitText(one, '#user', /^Ada Lovelace$/);
+  await waitText(one, '[data-counter="codesExchanged"]', /^1$/);
+  step('sign in with redirect (tab 2): authorize, callback, code exchanged; the address bar is clean, tab 1 follows');
+
+  // From tab 1, which hosts the in-browser server: the round trip runs in a new tab, tab 1 stays.
+  const [three] = await Promise.all([context.waitForEvent('page', { timeout: STEP_MS }), one.click('#redirect-login')]);
+  await waitLine(one, 'redirect-login', /redirect runs in a new tab/);
+  await settled(three, /signed in as Ada Lovelace \(code flow\)/);
+  assert.equal(new URL(three.url()).search, '', 'the code and state left the address bar');
+  await waitText(one, '[data-counter="codesExchanged"]', /^2$/);
+  await waitText(one, '#status', /^authenticated$/);
+  await waitLine(one, 'session:end', /reason "replaced"/);
+  await three.close();
+  step('sign in with redirect from the host tab: the round trip ran in a new tab, the session replaced the previous one everywhere');
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await one.screenshot({ path: SCREENSHOT, fullPage: true });
   step(`screenshot saved to ${SCREENSHOT}`);
