@@ -2,7 +2,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { isLoginError, isRefreshError, type AuthClientOptions, type AuthEvents, type LoginError, type RefreshError } from '../../src';
 import { redactCause, scrub } from '../../src/endpoint/redact';
-import { caught, expectNoSecrets, issuedTokens, ORIGIN, record, setupDialects, signIn, until } from './support';
+import { caught, expectNoSecrets, issuedTokens, jump, ORIGIN, record, setupDialects, signIn, until } from './support';
 
 const env = setupDialects();
 const PASSWORD = 'lovelace';
@@ -129,6 +129,7 @@ describe('refresh and revocation errors', () => {
     expect(bad.message).toBe('Token refresh failed at POST /auth/refresh: HTTP 502; the session is kept and will retry.');
     expect(bad.status).toBe(502);
     expect(bad.cause).toBeUndefined();
+    jump(1_000); // past the backoff: within it an explicit refresh sends nothing
     server.inject('refresh', { type: 'delay', ms: 60_000 }, 2);
     const slow = (await until(caught(auth.refresh()))) as RefreshError;
     expect(slow.message).toBe('Token refresh failed at POST /auth/refresh: timeout, no answer in time; the session is kept and will retry.');

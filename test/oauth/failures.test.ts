@@ -121,7 +121,7 @@ describe('code flow failures', () => {
     expect(await failure(down.authorizationUrl())).toMatchObject({ code: 'TF_LOGIN_FAILED', retryable: true });
     t.env.msw.resetHandlers();
     t.start();
-    await expect(down.authorizationUrl()).resolves.toMatch(/^http:\/\/auth\.test\/oauth\/authorize\?/); // retried, not cached
+    await expect(down.authorizationUrl()).resolves.toMatch(/^https:\/\/auth\.test\/oauth\/authorize\?/); // retried, not cached
   });
 
   it('falls back to the RFC 8414 well-known path when the OpenID one is missing', async () => {

@@ -3,7 +3,7 @@ import { codeFlow, type AuthClient, type AuthClientOptions, type CodeFlowOptions
 import type { AuthServer } from '../../src/testing';
 import { setup } from '../client/support';
 
-export const ISSUER = 'http://auth.test';
+export const ISSUER = 'https://auth.test';
 export const REDIRECT = 'http://app.test/callback';
 
 /** A transaction store whose content a test can read and tamper with. */

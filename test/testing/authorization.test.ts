@@ -3,7 +3,7 @@ import { authorizeAt, exchange, pkce, REDIRECT, request } from './authorization-
 import { claimsOf, setupAuthMsw, useFakeClock } from './support';
 
 const start = setupAuthMsw();
-const ORIGIN = 'http://auth.test';
+const ORIGIN = 'https://auth.test';
 
 describe('authorization endpoint and code grant (RFC 6749 §4.1, RFC 7636, RFC 9207)', () => {
   it('redirects back with a code, the state and iss; the code gives tokens and an ID token with the nonce', async () => {
