@@ -5,7 +5,7 @@ import { createAuthClient, isSessionEndedError } from 'tokenflight';
 import { createAuthServer } from 'tokenflight/testing';
 
 const server = createAuthServer({ accessTokenTtl: 300 }); // users: ada / lovelace
-const msw = setupServer(...server.handlers); // every route lives under server.origin (http://auth.test)
+const msw = setupServer(...server.handlers); // every route lives under server.origin (https://auth.test)
 
 beforeAll(() => msw.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetCounters());
