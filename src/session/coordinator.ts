@@ -129,6 +129,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   function writeFailed(): void {
     persisted = false;
     ownsEmptyStore = true;
+    options.note?.({ type: 'storage-fallback', operation: 'write' });
     if (!disposed) emitter.emit('session:error', { operation: 'storage-write', code: 'storage', message: 'Could not persist the session; it continues in memory.' });
   }
 
@@ -250,7 +251,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   };
   const refresher = createRefresher(core, options);
   const refresh = refresher.refresh;
-  const sync = createStorageSync(core, persistence);
+  const sync = createStorageSync(core, persistence, options.note ?? null);
   const cookieResume = createCookieResume(options);
 
   /** Cookie mode, signed out: a silent refresh with the HttpOnly cookie (start-up, or `refresh()`). */
@@ -286,6 +287,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     try {
       loaded = await persistence.load();
     } catch {
+      options.note?.({ type: 'storage-fallback', operation: 'read' });
       emitter.emit('session:error', { operation: 'storage-read', code: 'storage', message: 'Could not read the stored session.' });
     }
     if (disposed) return void (hydrated = true);
@@ -388,7 +390,7 @@ export function createCoordinator(options: CoordinatorOptions) {
         }
       }
       try {
-        return await waiters.wait(refresh(), signal);
+        return await waiters.wait(refresh('request'), signal);
       } catch (error) {
         // A failed early refresh must not fail a request whose token is still valid.
         // (The same access token may come back in a new set that only kept a rotated refresh token.)
@@ -424,7 +426,7 @@ export function createCoordinator(options: CoordinatorOptions) {
         const until = refresher.blockedUntil('request');
         if (until !== null) throw refresher.backingOff(until);
       }
-      const next = await waiters.wait(refresh(), signal);
+      const next = await waiters.wait(refresh('unauthorized'), signal);
       reactiveGeneration = next.generation;
       return next;
     },
@@ -443,7 +445,7 @@ export function createCoordinator(options: CoordinatorOptions) {
         const until = refresher.blockedUntil('backoff');
         if (until !== null) throw refresher.backingOff(until);
       }
-      await waiters.wait(refresh());
+      await waiters.wait(refresh('manual'));
       return snapshot;
     },
 
@@ -461,7 +463,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (t === null || disposed || refresher.inflight !== null) return;
       if (force) refresher.skipBackoff();
       if (refresher.blockedUntil('backoff') !== null) return;
-      if (refresher.failing || t === refused || isDue(t)) refresh().catch(() => undefined);
+      if (refresher.failing || t === refused || isDue(t)) refresh('timer').catch(() => undefined);
     },
 
     start,
