@@ -73,7 +73,7 @@ export function withheldNote(url: string, trusted: readonly string[]): DebugNote
   try {
     target = new URL(url);
   } catch {
-    return { type: 'token-withheld', url: '', origin: 'null', trustedOrigins: trusted };
+    return { type: 'token-withheld', url: '', origin: 'null', trustedOrigins: [...trusted] };
   }
   let hint: string | undefined;
   for (const origin of trusted) {
@@ -85,5 +85,5 @@ export function withheldNote(url: string, trusted: readonly string[]): DebugNote
     hint = `${[host, rest && `${rest} differ${rest.includes(' and ') ? '' : 's'}`].filter(Boolean).join('; ')} from trusted ${origin}: use that origin or add ${target.origin} to trustedOrigins.`;
     break;
   }
-  return { type: 'token-withheld', url: target.origin + target.pathname, origin: target.origin, trustedOrigins: trusted, ...(hint === undefined ? {} : { hint }) };
+  return { type: 'token-withheld', url: target.origin + target.pathname, origin: target.origin, trustedOrigins: [...trusted], ...(hint === undefined ? {} : { hint }) };
 }
