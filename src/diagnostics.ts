@@ -65,25 +65,20 @@ export function createNote(debug: ((entry: DebugEntry) => void) | undefined, now
   };
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const loopback = (host: string): boolean => /^(localhost|127\.0\.0\.1|\[::1\])$/.test(host);
 
-/** `token-withheld` for a request to `url`, with a hint when a trusted origin is a near miss. */
+/** `token-withheld` for a request to `url` (a Request's, so absolute), with a hint when a trusted origin is a near miss. */
 export function withheldNote(url: string, trusted: readonly string[]): DebugNote {
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    return { type: 'token-withheld', url: '', origin: 'null', trustedOrigins: [...trusted] };
-  }
-  let hint: string | undefined;
-  for (const origin of trusted) {
-    const t = new URL(origin);
-    const sameHost = t.hostname === target.hostname || (LOOPBACK.has(t.hostname) && LOOPBACK.has(target.hostname));
-    if (!sameHost) continue;
-    const host = t.hostname === target.hostname ? '' : `${target.hostname} and ${t.hostname} are different origins`;
-    const rest = [t.protocol !== target.protocol && 'the scheme', t.port !== target.port && 'the port'].filter(Boolean).join(' and ');
-    hint = `${[host, rest && `${rest} differ${rest.includes(' and ') ? '' : 's'}`].filter(Boolean).join('; ')} from trusted ${origin}: use that origin or add ${target.origin} to trustedOrigins.`;
+  const { origin, pathname, hostname } = new URL(url);
+  let near: string | undefined;
+  let why = 'the scheme or the port differs';
+  for (const candidate of trusted) {
+    const host = new URL(candidate).hostname;
+    if (host !== hostname && !(loopback(host) && loopback(hostname))) continue;
+    near = candidate;
+    if (host !== hostname) why = 'localhost, 127.0.0.1 and [::1] are different origins';
     break;
   }
-  return { type: 'token-withheld', url: target.origin + target.pathname, origin: target.origin, trustedOrigins: [...trusted], ...(hint === undefined ? {} : { hint }) };
+  const hint = near === undefined ? {} : { hint: `${origin} is not the trusted ${near} (${why}): use ${near}, or add ${origin} to trustedOrigins.` };
+  return { type: 'token-withheld', url: origin + pathname, origin, trustedOrigins: [...trusted], ...hint };
 }

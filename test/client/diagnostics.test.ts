@@ -1,6 +1,7 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { webStorage, type AuthClient, type DebugEntry } from '../../src';
+import { withheldNote } from '../../src/diagnostics';
 import { normalizeOptions } from '../../src/options';
 import { LOCK_NAME, tabs } from '../tabs/support';
 import { API, flush, hold, jump, setup, signIn } from './support';
@@ -77,9 +78,9 @@ describe('debug: token-withheld', () => {
 
     const [loopback, scheme, other] = log.of('token-withheld');
     expect(loopback).toMatchObject({ url: 'http://localhost:4000/api/me', origin: 'http://localhost:4000', trustedOrigins: ['http://auth.test', 'http://127.0.0.1:4000'] });
-    expect(loopback?.hint).toContain('localhost and 127.0.0.1 are different origins');
+    expect(loopback?.hint).toContain('localhost, 127.0.0.1 and [::1] are different origins');
     expect(loopback?.hint).toContain('http://127.0.0.1:4000');
-    expect(scheme?.hint).toContain('the scheme differs from trusted http://auth.test');
+    expect(scheme?.hint).toBe('https://auth.test is not the trusted http://auth.test (the scheme or the port differs): use http://auth.test, or add https://auth.test to trustedOrigins.');
     expect(other).toMatchObject({ origin: 'http://elsewhere.test' });
     expect(other?.hint).toBeUndefined();
     expect(log.of('token-withheld')).toHaveLength(3);
@@ -87,6 +88,17 @@ describe('debug: token-withheld', () => {
     await auth.http.get('api/me');
     expect(log.of('token-withheld')).toHaveLength(3);
     expectRedacted(log.entries, [...(await secretsOf(auth)), 's3cret']);
+  });
+});
+
+describe('debug: token-withheld hints', () => {
+  it('[::1] vs 127.0.0.1 and a port-only difference are near misses; the query string is never reported', () => {
+    const ipv6 = withheldNote('http://[::1]:4000/api/me?code=abc', ['http://auth.test', 'http://127.0.0.1:4000']);
+    expect(ipv6).toMatchObject({ url: 'http://[::1]:4000/api/me', origin: 'http://[::1]:4000' });
+    expect(ipv6.type === 'token-withheld' && ipv6.hint).toContain('use http://127.0.0.1:4000');
+    const port = withheldNote('http://auth.test:8080/x', ['http://auth.test']);
+    expect(port.type === 'token-withheld' && port.hint).toContain('the scheme or the port differs');
+    expect(JSON.stringify(ipv6)).not.toContain('abc');
   });
 });
 
