@@ -1,6 +1,7 @@
 import ky, { type KyInstance } from 'ky';
 import { createSessionsApi, type SessionsApi } from './endpoint/sessions-api';
 import { createTokenEndpoint, withoutRefreshToken } from './endpoint/token-endpoint';
+import { withheldNote } from './diagnostics';
 import { createEmitter, type AuthEventName, type AuthEvents, type Unsubscribe } from './events';
 import { createAuthFetch, createFetch, type FetchLike } from './http/auth-fetch';
 import { createAuthHooks } from './http/auth-hooks';
@@ -104,6 +105,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     scope: o.scope ?? null,
     refreshesWithoutToken: o.cookie || o.customRefresh !== undefined,
     resumeFromCookie: o.cookie && o.customRefresh === undefined,
+    note: o.note,
     schedule: () => scheduler?.reschedule(),
     broadcast(message) {
       try {
@@ -141,6 +143,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     isTrusted: createOriginCheck(o.origins),
     shouldRefresh: o.shouldRefresh ?? isTokenRejected,
     dpop,
+    withheld: o.note && ((url) => o.note?.(withheldNote(url, o.origins))),
   });
   const hooks = createAuthHooks(wrap, o.fetch);
   const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });

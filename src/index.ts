@@ -17,6 +17,7 @@ export type { CryptoLike } from './oauth/pkce';
 
 // Events
 export type { AuthEvents, AuthEventName, EventOrigin, StartSource, Unsubscribe } from './events';
+export type { DebugEntry, RefreshReason } from './diagnostics';
 
 // Errors
 export {

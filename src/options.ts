@@ -1,5 +1,6 @@
 import type { Options as KyOptions } from 'ky';
 import type { DpopOption } from './dpop/session';
+import { createNote, type DebugEntry } from './diagnostics';
 import { ConfigError } from './errors';
 import type { CustomRefresh } from './endpoint/token-endpoint';
 import { defaultDeviceInfo } from './endpoint/device-info';
@@ -104,6 +105,14 @@ export interface AuthClientOptions {
    * @example createAuthClient({ baseUrl, protocol: 'oauth', clientId: 'app', dpop: dpop() })
    */
   dpop?: DpopOption;
+  /**
+   * Diagnostics: receives what the client decided and why (a token withheld from an untrusted origin, a
+   * refresh started, joined or skipped, a lock wait, a storage fallback, adopted tokens). Redacted: never
+   * a token, key or password; URLs as origin + path. Off by default, and nothing is built while off.
+   * @default undefined
+   * @example createAuthClient({ baseUrl, debug: (entry) => console.debug('tokenflight', entry) })
+   */
+  debug?: (entry: DebugEntry) => void;
 }
 
 const url = (value: string, base: string | undefined, name: string): string => {
@@ -231,6 +240,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     random,
     http: options.http ?? {},
     dpop: options.dpop ?? null,
+    note: createNote(options.debug, () => clock.now()),
     onListenerError: options.onListenerError ?? ((error: unknown) => console.error('tokenflight: an event listener threw', error)),
   };
 }

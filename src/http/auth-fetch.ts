@@ -18,6 +18,8 @@ export interface AuthFetchConfig {
   shouldRefresh: (response: Response) => boolean;
   /** DPoP (RFC 9449): bound tokens go out as `Authorization: DPoP` with a fresh proof per send. `null`: off. */
   dpop?: DpopSession | null;
+  /** Diagnostics: a request to an untrusted origin goes out without the token. `null`: off. */
+  withheld?: ((url: string) => void) | null;
 }
 
 /** The shape of fetch that ky, openapi-fetch, GraphQL clients and axios' fetch adapter call. */
@@ -71,7 +73,11 @@ export function createAuthFetch(config: AuthFetchConfig): (inner: FetchLike, cal
   return (inner, call) => async (input, requestInit) => {
     const request = input instanceof Request ? input : new Request(input, requestInit);
     // A caller's own Authorization header (Basic, another scheme) is theirs: no token, no refresh.
-    if (!config.isTrusted(request.url) || request.headers.has('authorization')) return inner(request, requestInit);
+    if (!config.isTrusted(request.url)) {
+      config.withheld?.(request.url);
+      return inner(request, requestInit);
+    }
+    if (request.headers.has('authorization')) return inner(request, requestInit);
     const tokens = await held(await config.session.usable(request.signal), request.signal);
     if (tokens === null || tokens.accessToken === null) return inner(request, requestInit);
     const spare = call.replayed || call.stream ? null : request.body === null ? request : request.clone();

@@ -106,6 +106,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   function writeFailed(): void {
     persisted = false;
     ownsEmptyStore = true;
+    options.note?.({ type: 'storage-fallback', operation: 'write' });
     if (!disposed) emitter.emit('session:error', { operation: 'storage-write', code: 'storage', message: 'Could not persist the session; it continues in memory.' });
   }
 
@@ -239,7 +240,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     waiters,
     now,
   });
-  const sync = createStorageSync(core, persistence);
+  const sync = createStorageSync(core, persistence, options.note ?? null);
   const cookieResume = createCookieResume(options);
 
   /** Cookie mode, signed out: a silent refresh with the HttpOnly cookie (start-up, or `refresh()`). */
@@ -274,6 +275,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     try {
       loaded = await persistence.load();
     } catch {
+      options.note?.({ type: 'storage-fallback', operation: 'read' });
       emitter.emit('session:error', { operation: 'storage-read', code: 'storage', message: 'Could not read the stored session.' });
     }
     if (disposed) return void (hydrated = true);
@@ -373,7 +375,7 @@ export function createCoordinator(options: CoordinatorOptions) {
         const until = refresher.blockedUntil('backoff');
         if (until !== null) throw refresher.backingOff(until);
       }
-      await waiters.wait(refresh());
+      await waiters.wait(refresh('manual'));
       return snapshot;
     },
 
@@ -391,7 +393,7 @@ export function createCoordinator(options: CoordinatorOptions) {
       if (t === null || disposed || refresher.inflight !== null) return;
       if (force) refresher.skipBackoff();
       if (refresher.blockedUntil('backoff') !== null) return;
-      if (refresher.failing || gate.isRefused(t) || isDue(t)) refresh().catch(() => undefined);
+      if (refresher.failing || gate.isRefused(t) || isDue(t)) refresh('timer').catch(() => undefined);
     },
 
     start,

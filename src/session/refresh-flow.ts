@@ -1,6 +1,7 @@
 import { isEndpointFailure } from '../endpoint/failure';
 import type { EndpointResult, TokenEndpoint } from '../endpoint/token-endpoint';
 import { DisposedError, SessionEndedError } from '../errors';
+import type { Note } from '../diagnostics';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
 import type { LoadResult, Persistence } from './persistence';
@@ -16,6 +17,8 @@ export interface RefreshFlowOptions {
   lockTimeout: number;
   /** Longest one token-endpoint call may take (ms): bounds the wait for another tab's call. */
   callTimeout: number;
+  /** Diagnostics (`debug` option); `null` or absent: off. */
+  note?: Note;
 }
 
 /** What one refresh needs to know about the session it belongs to, read at the moment it matters. */
@@ -184,7 +187,9 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     const sent = base.refreshToken === null ? null : markName(base.refreshToken);
     // Its own mark (a token it sent whose answer was unusable) is no other tab's successor to wait for.
     if (sent !== null && sent !== ownMark && (await lock?.isMarked?.(sent)) === true) {
+      const waitFrom = clock.now();
       const caught = await catchUp(base, sent, ctx);
+      options.note?.({ type: 'lock-wait', wait: 'catch-up', waitedMs: clock.now() - waitFrom });
       ensureCurrent(ctx);
       const outcome = settled(caught, ctx);
       if (outcome !== null) return outcome;
@@ -231,15 +236,23 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     return kept.kind === 'rotated' ? { ...kept, unusable: parsed.problem } : kept;
   }
 
+  const lockNote = (note: NonNullable<Note>, acquired: boolean, waitedMs: number): void => {
+    if (!acquired) note({ type: 'lock-timeout', waitedMs, timeoutMs: options.lockTimeout });
+    else if (waitedMs > 0) note({ type: 'lock-wait', wait: 'lock', waitedMs });
+  };
+
   return {
     // Tabs that gave up on a stuck lock holder go on one at a time through a second lock, so the
     // first one's mark is seen by the others before they post.
-    run: (ctx: RefreshContext): Promise<RefreshOutcome> =>
-      lock
-        ? lock.run(options.lockName, options.lockTimeout, (acquired) =>
-            acquired ? locked(ctx) : lock.run(`${options.lockName}:fallback`, options.lockTimeout, () => locked(ctx)),
-          )
-        : locked(ctx),
+    run(ctx: RefreshContext): Promise<RefreshOutcome> {
+      const asked = clock.now();
+      return lock
+        ? lock.run(options.lockName, options.lockTimeout, (acquired) => {
+            if (options.note) lockNote(options.note, acquired, clock.now() - asked);
+            return acquired ? locked(ctx) : lock.run(`${options.lockName}:fallback`, options.lockTimeout, () => locked(ctx));
+          })
+        : locked(ctx);
+    },
     /** Releases this client's mark (dispose). */
     dispose: flowDispose,
   };

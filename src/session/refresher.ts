@@ -5,6 +5,7 @@ import type { TokenEndpoint } from '../endpoint/token-endpoint';
 import type { Emitter, EventOrigin } from '../events';
 import type { Clock } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
+import type { Note, RefreshReason } from '../diagnostics';
 import { backoffDelay } from './backoff';
 import type { Persistence } from './persistence';
 import { createRefreshFlow, sameSession, type RefreshOutcome } from './refresh-flow';
@@ -49,6 +50,8 @@ export interface RefresherOptions {
   callTimeout: number;
   backoff: { base: number; max: number };
   random: () => number;
+  /** Diagnostics (`debug` option); `null` or absent: off. */
+  note?: Note;
 }
 
 /**
@@ -124,7 +127,10 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
       const orphan = outcome.orphan;
       if (orphan !== null && orphan.refreshToken !== null) void endpoint.revoke(orphan.refreshToken);
       if (outcome.kind === 'replaced') {
-        if (startEpoch === core.epoch) core.replacedBy(outcome.tokens);
+        if (startEpoch === core.epoch) {
+          options.note?.({ type: 'adopt', kind: 'other-session', via: 'refresh', generation: outcome.tokens.generation });
+          core.replacedBy(outcome.tokens);
+        }
         throw new SessionEndedError('replaced');
       }
       if (startEpoch === core.epoch) core.end('remote', 'remote');
@@ -146,6 +152,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
       // Already committed (the other tab's broadcast came first): no second event.
       const current = core.tokens;
       if (current !== null && sameSession(current, outcome.tokens)) return current;
+      options.note?.({ type: 'adopt', kind: 'newer', via: 'refresh', generation: outcome.tokens.generation });
       core.commit(outcome.tokens, 'remote', false);
       return outcome.tokens;
     }
@@ -158,10 +165,14 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
   }
 
   /** The single-flight refresh: every caller, timer and 401 shares the promise. Callers check `blockedUntil` first. */
-  function refresh(): Promise<TokenSet> {
-    if (inflight !== null) return inflight;
+  function refresh(reason: RefreshReason = 'request'): Promise<TokenSet> {
+    if (inflight !== null) {
+      options.note?.({ type: 'refresh-join', reason, generation: core.generation });
+      return inflight;
+    }
     const current = core.tokens;
     if (current === null) return Promise.reject(new NotAuthenticatedError());
+    options.note?.({ type: 'refresh-start', reason, generation: current.generation });
     const startEpoch = core.epoch;
     const id = ++inflightId;
     const run = (async () => {
@@ -217,10 +228,11 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
       clampClock();
       const t = now();
       const hard = serverRetryAt !== null && serverRetryAt > t ? serverRetryAt : null;
-      if (retryAt === null) return hard;
-      const soft = purpose === 'request' ? Math.min(retryAt, failedAt + options.backoff.base) : retryAt;
+      const soft = retryAt === null ? 0 : purpose === 'request' ? Math.min(retryAt, failedAt + options.backoff.base) : retryAt;
       const until = Math.max(soft, hard ?? 0);
-      return until > t ? until : null;
+      if (until <= t) return null;
+      options.note?.({ type: 'refresh-skip', cause: until === hard ? 'retry-after' : 'backoff', until, purpose: purpose === 'request' ? 'request' : 'background' });
+      return until;
     },
     /** When the background timer should try again after a failure; `null` when no failure is pending. */
     get retryAt(): number | null {

@@ -51,7 +51,7 @@ export function createRequestGate(deps: { session: GateSession; refresher: Refre
         }
       }
       try {
-        return await waiters.wait(refresher.refresh(), signal);
+        return await waiters.wait(refresher.refresh('request'), signal);
       } catch (error) {
         // A failed early refresh must not fail a request whose token is still valid.
         // (The same access token may come back in a new set that only kept a rotated refresh token.)
@@ -85,7 +85,7 @@ export function createRequestGate(deps: { session: GateSession; refresher: Refre
         const until = refresher.blockedUntil('request');
         if (until !== null) throw refresher.backingOff(until);
       }
-      const next = await waiters.wait(refresher.refresh(), signal);
+      const next = await waiters.wait(refresher.refresh('unauthorized'), signal);
       reactiveGeneration = next.generation;
       return next;
     },

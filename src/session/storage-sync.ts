@@ -1,3 +1,4 @@
+import type { Note } from '../diagnostics';
 import type { Persistence } from './persistence';
 import { supersedes } from './refresh-flow';
 import type { SessionCore } from './refresher';
@@ -23,7 +24,7 @@ export interface RemoteLogout {
 }
 
 /** Follows what other tabs (or instances) sharing the store did: newer tokens, another login, or a logout. */
-export function createStorageSync(core: SyncCore, persistence: Persistence) {
+export function createStorageSync(core: SyncCore, persistence: Persistence, note: Note = null) {
   /** The shared key changed (storage event, or a broadcast): adopt newer tokens, follow another session, or its removal. */
   async function syncFromStorage(): Promise<void> {
     if (core.disposed || core.starting) return;
@@ -35,16 +36,20 @@ export function createStorageSync(core: SyncCore, persistence: Persistence) {
     if (loaded.kind === 'session') {
       const stored = loaded.tokens;
       core.sawGeneration(stored.generation);
+      const adopt = (kind: 'newer' | 'other-session') => note?.({ type: 'adopt', kind, via: 'storage', generation: stored.generation });
       if (t === null) {
+        adopt('other-session');
         core.beginEpoch();
         core.persisted = true;
         core.commit(stored, 'remote', false);
       } else if (stored.sessionId !== t.sessionId) {
         // Another tab signed in (as someone else, or again): this session ends, that one starts here.
         // A refresh of ours in flight can no longer land (the epoch moves on).
+        adopt('other-session');
         core.replacedBy(stored);
       } else if (!core.refreshing && supersedes(stored, t)) {
         // (A refresh in flight re-reads storage under the lock and adopts from there.)
+        adopt('newer');
         core.persisted = true;
         core.commit(stored, 'remote', false);
       }
