@@ -7,65 +7,16 @@
  * Skips when /usr/bin/chromium is missing (install: `apt-get install -y chromium`), unless
  * TOKENFLIGHT_BROWSER=required, where a missing browser fails the run (CI).
  */
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthServer, leeway, type AuthServerOptions, type ListeningServer } from '../../src/testing';
 import type { HarnessEvent, HarnessResult } from './page';
+import { available, bundle, CHROMIUM, LAUNCH_ARGS, required, serveSite } from './site';
 
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const KEY = 'tokenflight.session';
 const LOCK = `tokenflight:${KEY}`;
 const TTL = 60;
 const WAIT = { polling: 20, timeout: 10_000 };
-
-const available = existsSync(CHROMIUM);
-const required = process.env['TOKENFLIGHT_BROWSER'] === 'required';
-if (!available && !required) {
-  console.warn(`[browser tests] SKIPPED: ${CHROMIUM} not found. Install it with \`apt-get install -y chromium\` to run the real-browser tab tests.`);
-}
-
-/** Bundles the tab script (tokenflight from src + the harness) for the browser. */
-async function bundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  const [file] = result.outputFiles;
-  if (!file) throw new Error('esbuild produced no output');
-  return file.text;
-}
-
-/** A tiny static server for the page and its script, on its own port (another origin than the API). */
-async function serveSite(script: string): Promise<{ url: string; close(): Promise<void> }> {
-  const html = '<!doctype html><meta charset="utf-8"><title>tokenflight tab</title><script src="/page.js"></script>';
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/page.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(script);
-    else if (path === '/') res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' }).end(html);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe.skipIf(!available && !required)(`many tabs in real Chromium (${CHROMIUM})`, () => {
   let browser: Browser;
