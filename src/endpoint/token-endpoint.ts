@@ -66,9 +66,6 @@ export interface TokenEndpoint {
   revokeOnce(refreshToken: string | null): Promise<RevokeOutcome>;
 }
 
-/** Why a session bound to a DPoP key ends when that key is gone (cleared IndexedDB, another device). */
-export const DPOP_KEY_LOST = 'dpop-key-lost';
-
 /** Rejections of a revocation that mean the token is already unusable: nothing left to revoke. */
 const ALREADY_DEAD = new Set(['invalid_grant', 'invalid_token']);
 /** Offsets under 5 s are within the `Date` header's 1 s resolution plus latency: ignored. */
@@ -102,9 +99,9 @@ export function withoutRefreshToken(body: unknown): unknown {
 
 /** The only code that talks to login/refresh/revoke, through a bare ky instance without auth hooks. */
 export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
-  const dpop = config.dpop ?? null;
+  const dpop = config.dpop;
   const http = ky.create({
-    fetch: dpop === null ? config.fetch : dpop.tokenFetch(config.fetch),
+    fetch: dpop?.tokenFetch(config.fetch) ?? config.fetch,
     retry: 0,
     throwHttpErrors: false,
     timeout: config.timeout,
@@ -153,7 +150,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     }
     const failure = classifySuccessBody(response.status, body);
     if (failure !== undefined) throw new EndpointFailureError(redact(failure, secret));
-    if (dpop !== null) body = dpop.mark(body, response);
+    if (dpop) body = dpop.mark(body, response);
     return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset };
   }
 
@@ -256,8 +253,8 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       if (config.customRefresh !== undefined) return custom(config.customRefresh, refreshToken);
       // No refresh token was issued (optional in RFC 6749 §5.1): nothing to send; the session ends with its access token.
       if (refreshToken === null && !config.cookie) throw new EndpointFailureError({ kind: 'terminal', reason: 'expired' });
-      // DPoP: a token bound to a key this client no longer holds can never be used: end the session without sending it.
-      if (dpop !== null && !(await dpop.holdsKeyFor(refreshToken))) throw new EndpointFailureError({ kind: 'terminal', reason: DPOP_KEY_LOST });
+      // DPoP: a token bound to a key this client no longer holds is never sent (the session ends with `dpop-key-lost`).
+      await dpop?.checkRefresh(refreshToken);
       const refreshUrl = (await urls()).token;
       if (config.protocol === 'json') {
         return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, refreshToken);

@@ -113,8 +113,9 @@ export function parseTokenResponse(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: 'not-an-object' };
   const record = body as Record<string, unknown>;
   const tokenType = pick(record, 'token_type', 'tokenType');
-  // RFC 9449 §5: `DPoP` only when this very response answered a proof (the DPoP layer marked it); refused otherwise.
-  const jkt = typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop' ? proofKeyOf(record) : undefined;
+  // RFC 9449 §5: `DPoP` only when this very response answered a proof (the DPoP layer marks only such a
+  // `token_type: DPoP` answer); any other type than Bearer is refused.
+  const jkt = proofKeyOf(record);
   if (tokenType !== undefined && jkt === undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
     return { ok: false, problem: 'token-type' };
   }
