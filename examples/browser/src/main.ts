@@ -1,5 +1,5 @@
 import { setupWorker } from 'msw/browser';
-import { createAuthClient, isTokenflightError, webStorage, type AuthClient } from 'tokenflight';
+import { createAuthClient, dpop, isTokenflightError, webStorage, type AuthClient } from 'tokenflight';
 import type { AuthServerCounters } from 'tokenflight/testing';
 import { API_ORIGIN, createSharedServer } from './shared-server';
 import { createView, type View } from './view';
@@ -66,7 +66,10 @@ async function main(): Promise<void> {
   await shared.ready;
   if (!shared.isHost()) view.role('follower (requests go to the host tab)');
 
-  const auth = createAuthClient({ baseUrl: `${API_ORIGIN}/`, storage: webStorage(localStorage) });
+  // `?dpop=1`: sender-constrained tokens (docs/dpop.md), with a non-extractable key in IndexedDB shared by the tabs.
+  const withDpop = new URLSearchParams(window.location.search).get('dpop') === '1';
+  const auth = createAuthClient({ baseUrl: `${API_ORIGIN}/`, storage: webStorage(localStorage), ...(withDpop ? { dpop: dpop() } : {}) });
+  view.dpop(withDpop);
   recordEvents(auth, view);
   const render = () => view.session(auth.session, Date.now());
   auth.on('session:change', render);
