@@ -63,7 +63,7 @@ export function createAuthFetch(config: AuthFetchConfig): (inner: FetchLike, cal
   };
   /** A session bound to a key this client no longer holds ends through the refresh (once, `dpop-key-lost`) instead of failing on every call. */
   const held = async (t: TokenSet | null, signal: AbortSignal): Promise<TokenSet | null> =>
-    t === null || t.jkt === undefined || (dpop && (await dpop.holdsKey(t.jkt))) ? t : config.session.afterUnauthorized(t, signal);
+    t === null || t.jkt === undefined || (await dpop?.holdsKey(t.jkt)) ? t : config.session.afterUnauthorized(t, signal);
 
   return (inner, call) => async (input, requestInit) => {
     const request = input instanceof Request ? input : new Request(input, requestInit);
