@@ -5,7 +5,6 @@ import type { Persistence } from '../session/persistence';
 import type { TokenSet } from '../session/token-set';
 import { b64u } from './encoding';
 import { isDpopTokenRejected } from './challenge';
-import { PROOF_KEY } from './marker';
 import { createNonceCache } from './nonces';
 import { jwkThumbprint, webSha256 } from './proof';
 import { sendWithProof, type SenderContext } from './sender';
@@ -32,8 +31,8 @@ export const DPOP_KEY_LOST = 'dpop-key-lost';
 export interface DpopSession {
   /** Token endpoint calls: a fresh proof per send, one nonce retry (400 `use_dpop_nonce`). */
   tokenFetch(fetch: Fetch): Fetch;
-  /** Marks a parsed `token_type: DPoP` response with the key its request proved, so the parser accepts it. */
-  mark(body: unknown, response: Response): unknown;
+  /** The key a parsed `token_type: DPoP` response is bound to: the one its request proved; undefined otherwise (the parser then refuses `DPoP`). */
+  boundTo(body: unknown, response: Response): string | undefined;
   /** Before a refresh: throws the terminal `dpop-key-lost` failure when `refreshToken` is bound to a key this client does not hold any more. */
   checkRefresh(refreshToken: string | null): Promise<void>;
   /** False when `jkt` is not the current key (re-read once: another tab may have rotated it). */
@@ -115,13 +114,12 @@ export function dpop(options: DpopOptions = {}): DpopOption {
           proved.set(response, jkt);
           return response;
         },
-        mark(body, response) {
-          const jkt = proved.get(response);
-          if (jkt === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-          // RFC 9449 §5: `token_type: DPoP` answers a proof; a Bearer answer (unbound tokens) stays unmarked.
+        boundTo(body, response) {
+          if (typeof body !== 'object' || body === null) return undefined;
+          // RFC 9449 §5: `token_type: DPoP` answers a proof; a Bearer answer (unbound tokens) is not bound.
           const record = body as Record<string, unknown>;
           const type = record['token_type'] ?? record['tokenType'];
-          return typeof type === 'string' && type.toLowerCase() === 'dpop' ? Object.assign(body, { [PROOF_KEY]: jkt }) : body;
+          return typeof type === 'string' && type.toLowerCase() === 'dpop' ? proved.get(response) : undefined;
         },
         async checkRefresh(refreshToken) {
           // A token bound to a key this client no longer holds can never be used: the session ends without sending it.

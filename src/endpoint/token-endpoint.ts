@@ -38,6 +38,12 @@ export interface EndpointResult {
   body: unknown;
   receivedAt: number;
   serverOffset: number;
+  /**
+   * DPoP: the thumbprint of the key this very response answered a proof of, set only for a
+   * `token_type: DPoP` answer (RFC 9449 §5). Never read from the body: a server cannot make a client
+   * without DPoP accept a bound token.
+   */
+  jkt?: string | undefined;
 }
 
 /** One revocation attempt: done (revoked, or nothing left to revoke), worth retrying later, or refused. */
@@ -150,8 +156,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     }
     const failure = classifySuccessBody(response.status, body);
     if (failure !== undefined) throw new EndpointFailureError(redact(failure, secret));
-    if (dpop) body = dpop.mark(body, response);
-    return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset };
+    return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset, jkt: dpop?.boundTo(body, response) };
   }
 
   const post = async (url: string, payload: Record<string, unknown> | URLSearchParams, secret: string | null) => {
