@@ -59,9 +59,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const instanceId = Math.random().toString(36).slice(2, 10);
   const emitter = createEmitter(o.onListenerError);
   // DPoP: one key per client id and storage key (shared by the tabs of an origin).
-  const dpop = o.dpop?.create({ keyName: `${o.clientId ?? 'tokenflight'}:${o.storageKey}`, now: () => o.clock.now() }) ?? null;
+  const dpop = options.dpop?.create(o) ?? null;
   const stored = createPersistence(o.storage, o.storageKey, () => o.clock.now(), { clock: o.clock, ms: o.timeout });
-  const persistence = dpop === null ? stored : dpop.observe(stored);
+  const persistence = dpop?.observe(stored) ?? stored;
   const endpoint = createTokenEndpoint({
     fetch: o.fetch,
     clock: o.clock,

@@ -239,7 +239,6 @@ export function normalizeOptions(options: AuthClientOptions) {
     backoff: { base: positive(options.backoff?.base, 1000, 'backoff.base'), max: positive(options.backoff?.max, 60_000, 'backoff.max') },
     random,
     http: options.http ?? {},
-    dpop: options.dpop ?? null,
     note: createNote(options.debug, () => clock.now()),
     onListenerError: options.onListenerError ?? ((error: unknown) => console.error('tokenflight: an event listener threw', error)),
   };

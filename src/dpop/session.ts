@@ -1,8 +1,10 @@
+import { EndpointFailureError } from '../endpoint/failure';
+import { SessionEndedError } from '../errors';
+import type { Clock } from '../lifecycle/clock';
 import type { Persistence } from '../session/persistence';
 import type { TokenSet } from '../session/token-set';
 import { b64u } from './encoding';
 import { isDpopTokenRejected } from './challenge';
-import { PROOF_KEY } from './marker';
 import { createNonceCache } from './nonces';
 import { jwkThumbprint, webSha256 } from './proof';
 import { sendWithProof, type SenderContext } from './sender';
@@ -18,18 +20,28 @@ interface LoadedKey {
 /** How many refresh tokens' bindings are remembered (the current one and a few the session layer saw before it). */
 const BINDINGS_KEPT = 8;
 
-/** What the client needs from DPoP. One per client; nothing is shared between clients. */
+/** Why a session bound to a DPoP key ends when that key is gone (cleared IndexedDB, another device). */
+export const DPOP_KEY_LOST = 'dpop-key-lost';
+
+/**
+ * What the client needs from DPoP. One per client; nothing is shared between clients. Everything
+ * DPoP-specific lives behind this object, so a client without the `dpop` option only carries the
+ * `dpop?.` calls that reach it.
+ */
 export interface DpopSession {
   /** Token endpoint calls: a fresh proof per send, one nonce retry (400 `use_dpop_nonce`). */
   tokenFetch(fetch: Fetch): Fetch;
-  /** Marks a parsed token response with the key its request proved, so `token_type: DPoP` is accepted. */
-  mark(body: unknown, response: Response): unknown;
-  /** False when `refreshToken` is bound to a key this client does not hold any more (cleared store, another device). */
-  holdsKeyFor(refreshToken: string | null): Promise<boolean>;
+  /** The key a parsed `token_type: DPoP` response is bound to: the one its request proved; undefined otherwise (the parser then refuses `DPoP`). */
+  boundTo(body: unknown, response: Response): string | undefined;
+  /** Before a refresh: throws the terminal `dpop-key-lost` failure when `refreshToken` is bound to a key this client does not hold any more. */
+  checkRefresh(refreshToken: string | null): Promise<void>;
   /** False when `jkt` is not the current key (re-read once: another tab may have rotated it). */
   holdsKey(jkt: string): Promise<boolean>;
-  /** A resource request with a DPoP-bound token: `Authorization: DPoP`, a proof with `ath`, one nonce retry (401 challenge). */
-  send(request: Request, accessToken: string, send: (request: Request) => Promise<Response>, replayable: boolean): Promise<Response>;
+  /**
+   * Sends a request with a token bound to `jkt`: `Authorization: DPoP`, a proof with `ath`, one nonce
+   * retry (401 challenge). Never Bearer: a key this client lost ends the call with `dpop-key-lost`.
+   */
+  present(request: Request, jkt: string, accessToken: string, send: (request: Request) => Promise<Response>, replayable: boolean): Promise<Response>;
   /** A 401 with a DPoP `invalid_token` challenge: the bound token was refused. */
   isTokenRejected(response: Response): boolean;
   /** Learns which key each token set the session layer loads or saves is bound to. */
@@ -38,12 +50,11 @@ export interface DpopSession {
   loggedOut(): Promise<void>;
 }
 
-/** What `createAuthClient` passes when it creates its DPoP session. */
+/** What `createAuthClient` passes when it creates its DPoP session (its resolved options). */
 export interface DpopContext {
-  /** One key per client and storage key: `<clientId>:<storageKey>`. */
-  readonly keyName: string;
-  /** Epoch ms (the client's clock). */
-  readonly now: () => number;
+  readonly clientId?: string | undefined;
+  readonly storageKey: string;
+  readonly clock: Clock;
 }
 
 /** The value of the `dpop` option: created by `dpop()`, so a client without it carries none of this code. */
@@ -63,13 +74,15 @@ export function dpop(options: DpopOptions = {}): DpopOption {
       const keys = options.keys ?? webCryptoKeys();
       const sha256 = options.sha256 ?? webSha256;
       const random = options.randomBytes ?? ((size: number) => globalThis.crypto.getRandomValues(new Uint8Array(size)));
-      const ctx: SenderContext = { nonces: createNonceCache(), sha256, now: context.now, jti: () => b64u(random(16)) };
+      // One key per client id and storage key (shared by the tabs of an origin).
+      const keyName = `${context.clientId ?? 'tokenflight'}:${context.storageKey}`;
+      const ctx: SenderContext = { nonces: createNonceCache(), sha256, now: () => context.clock.now(), jti: () => b64u(random(16)) };
       const bindings = new Map<string, string | undefined>();
       const proved = new WeakMap<Response, string>();
       let current: Promise<LoadedKey> | undefined;
 
       const load = async (): Promise<LoadedKey> => {
-        const signer = await keys.load(context.keyName);
+        const signer = await keys.load(keyName);
         return { signer, jkt: await jwkThumbprint(signer.jwk, sha256) };
       };
       const key = (): Promise<LoadedKey> =>
@@ -101,17 +114,21 @@ export function dpop(options: DpopOptions = {}): DpopOption {
           proved.set(response, jkt);
           return response;
         },
-        mark(body, response) {
-          const jkt = proved.get(response);
-          if (jkt === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-          return Object.assign(body, { [PROOF_KEY]: jkt });
+        boundTo(body, response) {
+          if (typeof body !== 'object' || body === null) return undefined;
+          // RFC 9449 §5: `token_type: DPoP` answers a proof; a Bearer answer (unbound tokens) is not bound.
+          const record = body as Record<string, unknown>;
+          const type = record['token_type'] ?? record['tokenType'];
+          return typeof type === 'string' && type.toLowerCase() === 'dpop' ? proved.get(response) : undefined;
         },
-        async holdsKeyFor(refreshToken) {
+        async checkRefresh(refreshToken) {
+          // A token bound to a key this client no longer holds can never be used: the session ends without sending it.
           const jkt = refreshToken === null ? undefined : bindings.get(refreshToken);
-          return jkt === undefined || holdsKey(jkt);
+          if (jkt !== undefined && !(await holdsKey(jkt))) throw new EndpointFailureError({ kind: 'terminal', reason: DPOP_KEY_LOST });
         },
         holdsKey,
-        async send(request, accessToken, send, replayable) {
+        async present(request, jkt, accessToken, send, replayable) {
+          if (!(await holdsKey(jkt))) throw new SessionEndedError(DPOP_KEY_LOST);
           const { signer } = await key();
           return sendWithProof(request, send, { signer, accessToken, face: 'rs', replayable }, ctx);
         },
@@ -133,7 +150,7 @@ export function dpop(options: DpopOptions = {}): DpopOption {
         async loggedOut() {
           if (options.rotateOnLogout !== true) return;
           current = undefined;
-          await keys.remove(context.keyName).catch(() => undefined);
+          await keys.remove(keyName).catch(() => undefined);
         },
       };
     },

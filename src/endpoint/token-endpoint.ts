@@ -39,6 +39,12 @@ export interface EndpointResult {
   body: unknown;
   receivedAt: number;
   serverOffset: number;
+  /**
+   * DPoP: the thumbprint of the key this very response answered a proof of, set only for a
+   * `token_type: DPoP` answer (RFC 9449 §5). Never read from the body: a server cannot make a client
+   * without DPoP accept a bound token.
+   */
+  jkt?: string | undefined;
 }
 
 /** One revocation attempt: done (revoked, or nothing left to revoke), worth retrying later, or refused; `failure` says how. */
@@ -71,9 +77,6 @@ export interface TokenEndpoint {
   /** Each call as errors name it: method and URL path (no query), e.g. `POST /auth/refresh`. */
   readonly at: { readonly login: string; readonly refresh: string; readonly revoke: string };
 }
-
-/** Why a session bound to a DPoP key ends when that key is gone (cleared IndexedDB, another device). */
-export const DPOP_KEY_LOST = 'dpop-key-lost';
 
 /** Rejections of a revocation that mean the token is already unusable: nothing left to revoke. */
 const ALREADY_DEAD = new Set(['invalid_grant', 'invalid_token']);
@@ -122,9 +125,9 @@ export function withoutRefreshToken(body: unknown): unknown {
 
 /** The only code that talks to login/refresh/revoke, through a bare ky instance without auth hooks. */
 export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
-  const dpop = config.dpop ?? null;
+  const dpop = config.dpop;
   /** Every token-endpoint call goes through it (with DPoP: a fresh proof per send). */
-  const base = dpop === null ? config.fetch : dpop.tokenFetch(config.fetch);
+  const base = dpop?.tokenFetch(config.fetch) ?? config.fetch;
   const http = ky.create({
     fetch: base,
     retry: 0,
@@ -184,8 +187,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     }
     const failure = classifySuccessBody(response.status, body);
     if (failure !== undefined) throw fail(failure);
-    if (dpop !== null) body = dpop.mark(body, response);
-    return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset };
+    return { body: strip(body), receivedAt, serverOffset: Math.abs(offset) < MIN_OFFSET_MS ? 0 : offset, jkt: dpop?.boundTo(body, response) };
   }
 
   const post = async (url: string, payload: Record<string, unknown> | URLSearchParams, where: string, secrets: readonly string[]) => {
@@ -293,8 +295,8 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       if (config.customRefresh !== undefined) return custom(config.customRefresh, refreshToken);
       // No refresh token was issued (optional in RFC 6749 §5.1): nothing to send; the session ends with its access token.
       if (refreshToken === null && !config.cookie) throw new EndpointFailureError({ kind: 'terminal', reason: 'expired' });
-      // DPoP: a token bound to a key this client no longer holds can never be used: end the session without sending it.
-      if (dpop !== null && !(await dpop.holdsKeyFor(refreshToken))) throw new EndpointFailureError({ kind: 'terminal', reason: DPOP_KEY_LOST });
+      // DPoP: a token bound to a key this client no longer holds is never sent (the session ends with `dpop-key-lost`).
+      await dpop?.checkRefresh(refreshToken);
       const refreshUrl = (await urls()).token;
       const secrets = [...secretsOf([refreshToken]), ...configured];
       if (config.protocol === 'json') {

@@ -1,5 +1,4 @@
 import type { DpopSession } from '../dpop/session';
-import { DPOP_KEY_LOST } from '../endpoint/token-endpoint';
 import { SessionEndedError } from '../errors';
 import type { TokenSet } from '../session/token-set';
 
@@ -53,22 +52,20 @@ function withBearer(request: Request, token: string): Request {
  * body. The Authorization header lives only on the Request handed to `inner`.
  */
 export function createAuthFetch(config: AuthFetchConfig): (inner: FetchLike, call: AuthCall) => FetchLike {
-  const dpop = config.dpop ?? null;
-  const holds = async (t: TokenSet): Promise<boolean> => t.jkt === undefined || (dpop !== null && (await dpop.holdsKey(t.jkt)));
+  const dpop = config.dpop;
   /** A 401 that asks for a refresh: the configured rule, or (for a DPoP-bound token) a DPoP `invalid_token` challenge. */
-  const refused = (response: Response, t: TokenSet): boolean =>
-    config.shouldRefresh(response) || (t.jkt !== undefined && dpop !== null && dpop.isTokenRejected(response));
+  const refused = (response: Response, t: TokenSet): boolean => config.shouldRefresh(response) || (t.jkt !== undefined && !!dpop?.isTokenRejected(response));
   /** Sends with the token: Bearer, or for a DPoP-bound token the DPoP scheme with a fresh proof (never Bearer). */
   const present = async (send: (request: Request) => Promise<Response>, request: Request, t: TokenSet, token: string, replayable: boolean): Promise<Response> => {
     // The session may have ended since the token was looked up: a request never carries an ended session's token.
     config.session.assertCurrent(t);
     if (t.jkt === undefined) return send(withBearer(request, token));
-    if (dpop === null || !(await holds(t))) throw new SessionEndedError(DPOP_KEY_LOST);
-    return dpop.send(request, token, send, replayable);
+    if (!dpop) throw new SessionEndedError('dpop-key-lost');
+    return dpop.present(request, t.jkt, token, send, replayable);
   };
   /** A session bound to a key this client no longer holds ends through the refresh (once, `dpop-key-lost`) instead of failing on every call. */
   const held = async (t: TokenSet | null, signal: AbortSignal): Promise<TokenSet | null> =>
-    t === null || (await holds(t)) ? t : config.session.afterUnauthorized(t, signal);
+    t === null || t.jkt === undefined || (await dpop?.holdsKey(t.jkt)) ? t : config.session.afterUnauthorized(t, signal);
 
   return (inner, call) => async (input, requestInit) => {
     const request = input instanceof Request ? input : new Request(input, requestInit);

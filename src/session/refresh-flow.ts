@@ -226,7 +226,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       await persistence.clearIf((stored) => stored.kind === 'session' && sameSession(stored.tokens, base)).catch(() => undefined);
       throw error;
     }
-    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken, previousScope: base.scope });
+    const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken, previousScope: base.scope, jkt: result.jkt });
     const generation = Math.max(base.generation, ctx.generationFloor()) + 1;
     if (parsed.ok) return store({ ...parsed.tokens, ...idTokenOf(base), generation, sessionId: base.sessionId }, base, ctx);
     // Unusable, but the server may have spent the old refresh token: keep the one it rotated to.

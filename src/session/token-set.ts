@@ -1,5 +1,4 @@
 import { jwtDecode } from 'jwt-decode';
-import { proofKeyOf } from '../dpop/marker';
 import { isB64Token, isRefreshToken } from './b64token';
 
 /** A committed token set. Never leaves the client except as the Bearer header and the storage blob. */
@@ -108,13 +107,14 @@ export function computeExpiry(expiresIn: unknown, claims: Readonly<Record<string
  */
 export function parseTokenResponse(
   body: unknown,
-  context: { receivedAt: number; serverOffset: number; previousRefreshToken: string | null; previousScope?: string | null },
+  context: { receivedAt: number; serverOffset: number; previousRefreshToken: string | null; previousScope?: string | null; jkt?: string | undefined },
 ): { ok: true; tokens: ParsedTokens } | { ok: false; problem: TokenParseProblem } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, problem: 'not-an-object' };
   const record = body as Record<string, unknown>;
   const tokenType = pick(record, 'token_type', 'tokenType');
-  // RFC 9449 §5: `DPoP` only when this very response answered a proof (the DPoP layer marked it); refused otherwise.
-  const jkt = typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop' ? proofKeyOf(record) : undefined;
+  // RFC 9449 §5: `DPoP` only when this very response answered a proof (the DPoP layer reports the key of
+  // such a `token_type: DPoP` answer as `jkt`); any other type than Bearer is refused.
+  const jkt = context.jkt;
   if (tokenType !== undefined && jkt === undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
     return { ok: false, problem: 'token-type' };
   }
@@ -146,9 +146,9 @@ export function parseTokenResponse(
 }
 
 /** A login answer as a token set of `generation`; throws the parse problem when unusable. */
-export function loginTokenSet(result: { body: unknown; receivedAt: number; serverOffset: number }, generation: number, requestedScope: string | null = null): TokenSet {
+export function loginTokenSet(result: { body: unknown; receivedAt: number; serverOffset: number; jkt?: string | undefined }, generation: number, requestedScope: string | null = null): TokenSet {
   // RFC 6749 §5.1: an answer without `scope` granted the scope that was requested.
-  const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null, previousScope: requestedScope });
+  const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: null, previousScope: requestedScope, jkt: result.jkt });
   if (!parsed.ok) throw parsed.problem;
   return { ...parsed.tokens, generation, sessionId: newSessionId() };
 }

@@ -1,5 +1,5 @@
 import { setupWorker } from 'msw/browser';
-import { codeFlow, createAuthClient, isTokenflightError, webStorage, type AuthClient, type CodeFlow } from 'tokenflight';
+import { codeFlow, createAuthClient, dpop, isTokenflightError, webStorage, type AuthClient, type CodeFlow } from 'tokenflight';
 import type { AuthServerCounters } from 'tokenflight/testing';
 import { API_ORIGIN, createSharedServer, type SharedServer } from './shared-server';
 import { createView, type View } from './view';
@@ -96,7 +96,16 @@ async function main(): Promise<void> {
 
   // An OAuth client: "Log in (ada)" uses the password grant of the demo server, "Sign in with redirect"
   // the authorization code flow with PKCE (discovery at the issuer gives every endpoint).
-  const auth = createAuthClient({ baseUrl: `${API_ORIGIN}/`, protocol: 'oauth', clientId: 'tokenflight', storage: webStorage(localStorage) });
+  // `?dpop=1`: sender-constrained tokens (README: DPoP), with a non-extractable key in IndexedDB shared by the tabs.
+  const withDpop = new URLSearchParams(window.location.search).get('dpop') === '1';
+  const auth = createAuthClient({
+    baseUrl: `${API_ORIGIN}/`,
+    protocol: 'oauth',
+    clientId: 'tokenflight',
+    storage: webStorage(localStorage),
+    ...(withDpop ? { dpop: dpop() } : {}),
+  });
+  view.dpop(withDpop);
   const flow = codeFlow(auth, {
     issuer: API_ORIGIN,
     redirectUri: `${location.origin}/`,

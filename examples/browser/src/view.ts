@@ -34,6 +34,18 @@ export function createView() {
       byId('role').textContent = text;
     },
 
+    /** Shows whether DPoP is on; toggling reloads the page with or without `?dpop=1` (the client is created once per page). */
+    dpop(on: boolean) {
+      const toggle = byId<HTMLInputElement>('dpop-toggle');
+      toggle.checked = on;
+      toggle.onchange = () => {
+        const url = new URL(window.location.href);
+        if (toggle.checked) url.searchParams.set('dpop', '1');
+        else url.searchParams.delete('dpop');
+        window.location.assign(url);
+      };
+    },
+
     session(session: SessionSnapshot, now: number) {
       byId('status').textContent = session.status;
       byId('status').dataset['status'] = session.status;

@@ -16,9 +16,6 @@ const isToken = (v: unknown): v is string | null => v === null || isB64Token(v);
 /** Far above any real count (one per refresh), yet leaves room to increment: a stored MAX_SAFE_INTEGER + 1 would no longer load. */
 const MAX_GENERATION = 2 ** 48;
 
-/** An RFC 7638 SHA-256 thumbprint: 32 bytes, base64url. */
-const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
-
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 /** A session identity as stored and broadcast: short, printable, nothing a header or a log could be confused by. */
@@ -26,7 +23,7 @@ export const isSessionId = (v: unknown): v is string => typeof v === 'string' &&
 
 export function encodeSession(s: StoredSession): string {
   const { accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, jkt, idToken } = s;
-  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, idToken, ...(jkt === undefined ? {} : { jkt }) });
+  return JSON.stringify({ v: 1, accessToken, refreshToken, expiresAt, receivedAt, generation, scope, sid, idToken, jkt });
 }
 
 /** Validates a stored blob field by field; storage is untrusted. Never throws. */
@@ -60,7 +57,8 @@ export function decodeSession(raw: string): DecodeResult {
     (generation as number) > MAX_GENERATION ||
     !(scope === null || (typeof scope === 'string' && !CONTROL.test(scope))) ||
     !(sid === undefined || isSessionId(sid)) ||
-    !(jkt === undefined || (typeof jkt === 'string' && THUMBPRINT.test(jkt))) ||
+    // DPoP: passed through; only the DPoP layer compares it with its key's thumbprint (a malformed one never matches).
+    !(jkt === undefined || typeof jkt === 'string') ||
     !(idToken === undefined || (isB64Token(idToken) && idToken.split('.').length === 3))
   ) {
     return { ok: false, reason: 'invalid' };
