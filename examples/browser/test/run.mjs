@@ -123,7 +123,7 @@ try {
   await waitText(two, '#status', /^authenticated$/);
   await waitText(two, '#user', /^Ada Lovelace$/);
   const callback = visited.map((url) => new URL(url)).find((url) => url.searchParams.has('code'));
-  assert.ok(callback?.searchParams.get('state') && callback.searchParams.get('iss') === 'http://auth.test', `came back with code, state and iss: ${visited.join(' ')}`);
+  assert.ok(callback?.searchParams.get('state') && callback.searchParams.get('iss') === 'https://auth.test', `came back with code, state and iss: ${visited.join(' ')}`);
   assert.equal(new URL(two.url()).search, '', 'the code and state left the address bar');
   await waitText(one, '#status', /^authenticated$/);
   await waitText(one, '#user', /^Ada Lovelace$/);
