@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isRefreshError, type AuthClient } from '../../src';
+import { isLoginError, isRefreshError, memoryStorage, type AuthClient } from '../../src';
+import { cookieJar } from '../dialects/support';
 import { tabs } from '../tabs/support';
-import { advance, flush, jump, setup, signIn } from '../client/support';
+import { advance, flush, hold, jump, record, setup, signIn } from '../client/support';
 
 const env = setup();
 const caught = <T>(promise: Promise<T>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
@@ -41,5 +42,43 @@ describe('review: cross-tab backoff', () => {
     }
     // The refresh lock and the shared store serialise the tabs, yet each tab keeps its own probe clock.
     expect(server.counters.refreshCalls).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('review: cookie mode with a shared store', () => {
+  it('two tabs sharing one store and channel reload at once: one cookie refresh, one session, no replaced end', async () => {
+    const server = env.server({ cookieMode: true, rotation: 'strict' });
+    const jar = cookieJar();
+    const first = env.client({ cookie: true, fetch: jar.fetch, storage: memoryStorage(), lock: false, channel: false, autoRefresh: false });
+    await signIn(first);
+    first.dispose(); // the pages reload: memory is gone, the HttpOnly cookie stays
+    server.resetCounters();
+    const { clients } = tabs(env, 2, { cookie: true, fetch: jar.fetch, autoRefresh: false });
+    const [a, b] = clients as [AuthClient, AuthClient];
+    const logs = [a, b].map(record);
+    await Promise.all([a.ready, b.ready]);
+    await flush(20);
+    expect([a.session.status, b.session.status]).toEqual(['authenticated', 'authenticated']);
+    expect(server.counters).toMatchObject({ refreshCalls: 1, reuseDetections: 0 });
+    for (const log of logs) expect(log.of('session:end')).toEqual([]);
+  });
+});
+
+describe('review: a login is refused only by a logout, a newer login or dispose', () => {
+  it('cookie mode: refresh() while signed out does not refuse a login in flight', async () => {
+    const server = env.server({ cookieMode: true });
+    const jar = cookieJar();
+    const auth = env.client({ cookie: true, fetch: jar.fetch, storage: memoryStorage(), lock: false, channel: false, autoRefresh: false });
+    await auth.ready; // no cookie yet: signed out
+    expect(auth.session.status).toBe('unauthenticated');
+    const slow = hold(server, env.msw, '/auth/login');
+    const login = signIn(auth).then(() => 'signed in', (error: unknown) => error);
+    await slow.entered;
+    // A "try to resume" button, or a retry loop, while the user's login is on the way.
+    await caught(auth.refresh());
+    slow.release();
+    const outcome = await login;
+    expect(isLoginError(outcome) ? `LoginError ${String((outcome as { reason?: string }).reason)}` : outcome).toBe('signed in');
+    expect(auth.session.status).toBe('authenticated');
   });
 });
