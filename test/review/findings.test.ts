@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoginError, isRefreshError, memoryStorage, type AuthClient } from '../../src';
+import { dpop, isLoginError, isRefreshError, isSessionEndedError, memoryKeyStore, memoryStorage, webCryptoKeys, type AuthClient } from '../../src';
 import { cookieJar } from '../dialects/support';
 import { tabs } from '../tabs/support';
 import { advance, flush, hold, jump, record, setup, signIn } from '../client/support';
@@ -80,5 +80,36 @@ describe('review: a login is refused only by a logout, a newer login or dispose'
     const outcome = await login;
     expect(isLoginError(outcome) ? `LoginError ${String((outcome as { reason?: string }).reason)}` : outcome).toBe('signed in');
     expect(auth.session.status).toBe('authenticated');
+  });
+});
+
+describe('review: a request never carries the token of a session its tab already ended', () => {
+  it('DPoP: a logout while the proof of a request is being computed does not let the request go out with the ended token', async () => {
+    const server = env.server({ accessTokenTtl: 60 });
+    let pause: { entered: () => void; gate: Promise<void> } | null = null;
+    const sha256 = async (data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> => {
+      const p = pause;
+      if (p !== null) {
+        pause = null;
+        p.entered();
+        await p.gate;
+      }
+      return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', data));
+    };
+    const auth = env.client({ autoRefresh: false, dpop: dpop({ keys: webCryptoKeys({ store: memoryKeyStore() }), sha256 }) });
+    await signIn(auth);
+    expect(await auth.http.get('api/me').json()).toMatchObject({ username: 'ada' });
+    server.resetCounters();
+    let release!: () => void;
+    let entered!: () => void;
+    const inProof = new Promise<void>((resolve) => (entered = resolve));
+    pause = { entered, gate: new Promise<void>((resolve) => (release = resolve)) };
+    const request = auth.http.get('api/me').json().then(() => 'sent', (error: unknown) => error);
+    await inProof; // the request passed its last check and is computing its proof (the access token hash)
+    await auth.logout();
+    release();
+    const outcome = await request;
+    expect(isSessionEndedError(outcome) && outcome.reason).toBe('logout');
+    expect(server.counters.resourceRequests).toBe(0);
   });
 });
