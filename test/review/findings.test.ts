@@ -113,3 +113,25 @@ describe('review: a request never carries the token of a session its tab already
     expect(server.counters.resourceRequests).toBe(0);
   });
 });
+
+describe('review: a refresh token that got a terminal answer is never sent again by any tab', () => {
+  it('two instances started from the same refresh key: after one got invalid_grant for it, the other never sends it', async () => {
+    const server = env.server({ accessTokenTtl: 60 });
+    const { refreshKey, jti } = await server.mintRefreshKey({ username: 'ada', audience: 'tokenflight-api', lifetime: 3600 });
+    const { clients } = tabs(env, 2, { refreshKey, autoRefresh: false });
+    const [a, b] = clients as [AuthClient, AuthClient];
+    await Promise.all([a.ready, b.ready]);
+    server.revokeKey(jti);
+    server.resetCounters();
+    expect(await caught(a.refresh())).toMatchObject({ reason: expect.any(String) });
+    expect(a.session.status).toBe('unauthenticated');
+    expect(server.counters.refreshCalls).toBe(1);
+    // The other instance shares the store, the lock and the channel, and holds the very same key.
+    let settled = false;
+    const second = caught(b.http.get('api/me')).finally(() => (settled = true));
+    for (let i = 0; i < 120 && !settled; i++) await advance(1_000);
+    await second;
+    expect(server.counters.refreshCalls).toBe(1);
+    expect(b.session.status).toBe('unauthenticated');
+  });
+});
