@@ -45,6 +45,27 @@ describe('review: cross-tab backoff', () => {
   });
 });
 
+describe('review: Retry-After and tabs that were not listening yet', () => {
+  it('a tab opened during another tab\'s Retry-After does not refresh before it', async () => {
+    const server = env.server({ accessTokenTtl: 60 });
+    const t = tabs(env, 1, { autoRefresh: false });
+    const a = t.clients[0] as AuthClient;
+    await signIn(a);
+    server.inject('refresh', SLOW_DOWN, 1000);
+    jump(61_000);
+    server.resetCounters();
+    expect(isRefreshError(await caught(a.refresh()))).toBe(true);
+    expect(server.counters.refreshCalls).toBe(1);
+    // The user opens a second tab 5 s later (a reload of the first one is the same).
+    jump(5_000);
+    const c = t.open();
+    await c.ready;
+    expect(c.session.status).toBe('authenticated');
+    expect(isRefreshError(await caught(c.http.get('api/me')))).toBe(true);
+    expect(server.counters.refreshCalls).toBe(1);
+  });
+});
+
 describe('review: cookie mode with a shared store', () => {
   it('two tabs sharing one store and channel reload at once: one cookie refresh, one session, no replaced end', async () => {
     const server = env.server({ cookieMode: true, rotation: 'strict' });
