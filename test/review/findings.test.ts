@@ -156,3 +156,40 @@ describe('review: a refresh token that got a terminal answer is never sent again
     expect(b.session.status).toBe('unauthenticated');
   });
 });
+
+describe('review: a tab of the previous version refreshing a shared legacy session', () => {
+  it('a rotation written without sid (0.1.x layout) is a refresh of the same session here, not another login', async () => {
+    const server = env.server({ accessTokenTtl: 600 });
+    const KEY = 'tokenflight.session';
+    const withoutSid = (raw: string): string => {
+      const { sid: _sid, ...rest } = JSON.parse(raw) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    };
+    // A session as the previous version stored it (no sid).
+    const origin = memoryStorage();
+    const first = env.client({ storage: origin, lock: false, channel: false, autoRefresh: false });
+    await signIn(first);
+    const legacy = withoutSid(String(await origin.getItem(KEY)));
+    first.dispose();
+    const shared = memoryStorage();
+    await shared.setItem(KEY, legacy);
+    const t = tabs(env, 1, { storage: shared, autoRefresh: false });
+    const a = t.clients[0] as AuthClient;
+    await a.ready;
+    expect(a.session.status).toBe('authenticated');
+    const log = record(a);
+    // The old tab rotates the refresh token and writes the 0.1.x layout, then says so on the channel (0.1.0 message).
+    const oldTabStore = memoryStorage();
+    await oldTabStore.setItem(KEY, legacy);
+    const oldTab = env.client({ storage: oldTabStore, lock: false, channel: false, autoRefresh: false });
+    await oldTab.refresh();
+    const rotated = String(await oldTabStore.getItem(KEY));
+    oldTab.dispose();
+    await shared.setItem(KEY, withoutSid(rotated));
+    t.hub.channel().post({ type: 'session', generation: (JSON.parse(rotated) as { generation: number }).generation, from: 'previous-version-tab' });
+    await flush(20);
+    expect(log.of('session:end')).toEqual([]);
+    expect(log.of('session:refresh')).toEqual([expect.objectContaining({ origin: 'remote' })]);
+    expect(server.counters.reuseDetections).toBe(0);
+  });
+});
