@@ -128,6 +128,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       coordinator.sawGeneration(message.generation);
       if (message.type === 'logout') void coordinator.remoteLogout({ sid: message.sid ?? null, at: message.at ?? null, generation: message.generation });
       else if (message.type === 'backoff') coordinator.remoteBackoff(message.sid, message.until);
+      else if (message.type === 'failed') coordinator.remoteFailure(message.sid, message.at);
       else void coordinator.syncFromStorage();
     }) ?? (() => undefined),
   ];

@@ -61,7 +61,8 @@ export function createAuthFetch(config: AuthFetchConfig): (inner: FetchLike, cal
     config.session.assertCurrent(t);
     if (t.jkt === undefined) return send(withBearer(request, token));
     if (!dpop) throw new SessionEndedError('dpop-key-lost');
-    return dpop.present(request, t.jkt, token, send, replayable);
+    // A proof takes awaits (key, hash, signature): the session is checked again at the moment of sending.
+    return dpop.present(request, t.jkt, token, (signed) => (config.session.assertCurrent(t), send(signed)), replayable);
   };
   /** A session bound to a key this client no longer holds ends through the refresh (once, `dpop-key-lost`) instead of failing on every call. */
   const held = async (t: TokenSet | null, signal: AbortSignal): Promise<TokenSet | null> =>

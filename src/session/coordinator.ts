@@ -13,7 +13,7 @@ import { createRefresher, type RefresherOptions, type SessionCore } from './refr
 import { createRequestGate } from './request-gate';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
-import { decodeClaims, derivedSessionId, loginTokenSet, refreshDueAt, type TokenSet } from './token-set';
+import { decodeClaims, derivedSessionId, loginTokenSet, refreshDueAt, sameSessionId, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
@@ -210,6 +210,10 @@ export function createCoordinator(options: CoordinatorOptions) {
       persisted = true;
       commit(other, 'remote', false);
     },
+    announceFailure(at) {
+      const t = tokens;
+      if (t !== null) options.broadcast({ type: 'failed', generation: Math.max(1, t.generation), sid: t.sessionId, at });
+    },
     announceBackoff(until) {
       const t = tokens;
       if (t !== null) options.broadcast({ type: 'backoff', generation: Math.max(1, t.generation), sid: t.sessionId, until });
@@ -246,7 +250,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   /** Cookie mode, signed out: a silent refresh with the HttpOnly cookie (start-up, or `refresh()`). */
   async function resumeFromCookie(): Promise<SessionSnapshot> {
     const startEpoch = epochs.current;
-    const mine = intents.start();
+    const mine = intents.peek();
     const found = await cookieResume();
     if (found.kind === 'signed-out') throw new NotAuthenticatedError();
     if (found.kind === 'unavailable') throw new RefreshError('Could not reach the server to resume the session; try again.');
@@ -264,6 +268,8 @@ export function createCoordinator(options: CoordinatorOptions) {
     } catch {
       throw new RefreshError('The server answered the refresh cookie unusably; try again.');
     }
+    // A session began meanwhile (a login, another tab's resume adopted from the store): the resume yields to it.
+    if (tokens !== null || startEpoch !== epochs.current) return snapshot;
     return begin(next, mine, 'cookie');
   }
 
@@ -432,8 +438,14 @@ export function createCoordinator(options: CoordinatorOptions) {
       ownsEmptyStore = false;
     },
     /** The server told another tab to wait until `until` before refreshing this session. */
+    remoteFailure(sid: string, at: number): void {
+      if (tokens !== null && sameSessionId(tokens.sessionId, sid)) {
+        refresher.sawFailure(Math.min(at, now()));
+        options.schedule();
+      }
+    },
     remoteBackoff(sid: string, until: number): void {
-      if (tokens?.sessionId === sid && until > now()) {
+      if (tokens !== null && sameSessionId(tokens.sessionId, sid) && until > now()) {
         refresher.deferUntil(until);
         options.schedule();
       }

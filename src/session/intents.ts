@@ -19,6 +19,8 @@ export function createIntents() {
       count++;
       cause = 'logout';
     },
+    /** The current ticket, without starting anything: a start that must yield to any login (a cookie resume). */
+    peek: (): number => count,
     isCurrent: (ticket: number): boolean => ticket === count,
     refusal(disposed: boolean): LoginError {
       const reason = disposed ? 'disposed' : cause;

@@ -5,7 +5,7 @@ import type { Note } from '../diagnostics';
 import type { Clock, TimerHandle } from '../lifecycle/clock';
 import type { LockManager } from '../sync/lock';
 import type { LoadResult, Persistence } from './persistence';
-import { fingerprint, idTokenOf, parseTokenResponse, rotatedRefreshToken, type TokenParseProblem, type TokenSet } from './token-set';
+import { fingerprint, idTokenOf, sameSessionId, parseTokenResponse, rotatedRefreshToken, type TokenParseProblem, type TokenSet } from './token-set';
 
 export interface RefreshFlowOptions {
   endpoint: TokenEndpoint;
@@ -39,6 +39,12 @@ export interface RefreshContext {
    * failed goes on in memory, and a session another tab logged out stays out).
    */
   mayClaimEmpty(): boolean;
+  /** Until when a server's `Retry-After` (here or told by another tab) forbids any refresh, or `null`. */
+  deferredUntil(): number | null;
+  /** The server answered with a `Retry-After`: recorded and told to the other tabs before the lock passes on. */
+  retryAfter(until: number): void;
+  /** A transient failure at `at`: told to the other tabs before the lock passes on (they probe no sooner). */
+  failedAt(at: number): void;
 }
 
 export type RefreshOutcome =
@@ -52,15 +58,17 @@ export type RefreshOutcome =
   /** A login in another tab replaced the session: `tokens` is that other session, never used for this one's requests. */
   | { kind: 'replaced'; tokens: TokenSet; orphan: TokenSet | null }
   /** Another tab ended the session. `orphan`: tokens this refresh obtained that must now be revoked. */
-  | { kind: 'ended'; orphan: TokenSet | null };
+  | { kind: 'ended'; orphan: TokenSet | null }
+  /** The lock was granted after the server asked (another tab) for no refresh before `until`: nothing was sent. */
+  | { kind: 'deferred'; until: number };
 
 /** Same stored token set: same session, same generation, the same refresh token (the access token in cookie mode). */
 export const sameSession = (a: TokenSet, b: TokenSet): boolean =>
-  a.sessionId === b.sessionId && a.generation === b.generation && a.refreshToken === b.refreshToken && (a.refreshToken !== null || a.accessToken === b.accessToken);
+  sameSessionId(a.sessionId, b.sessionId) && a.generation === b.generation && a.refreshToken === b.refreshToken && (a.refreshToken !== null || a.accessToken === b.accessToken);
 
 /** Newer tokens of the same session: a higher generation, or the same generation but different tokens. */
 export const supersedes = (stored: TokenSet, base: TokenSet): boolean =>
-  stored.sessionId === base.sessionId && (stored.generation > base.generation || (stored.generation === base.generation && !sameSession(stored, base)));
+  sameSessionId(stored.sessionId, base.sessionId) && (stored.generation > base.generation || (stored.generation === base.generation && !sameSession(stored, base)));
 
 /**
  * What the shared store says about the session `base` belongs to: newer tokens of it, another session
@@ -70,7 +78,7 @@ export type StoreView = { kind: 'newer'; tokens: TokenSet } | { kind: 'other'; t
 
 export function viewOf(stored: LoadResult, base: TokenSet, persisted: boolean): StoreView {
   if (stored.kind !== 'session') return persisted ? { kind: 'ended' } : { kind: 'same' };
-  if (stored.tokens.sessionId !== base.sessionId) return { kind: 'other', tokens: stored.tokens };
+  if (!sameSessionId(stored.tokens.sessionId, base.sessionId)) return { kind: 'other', tokens: stored.tokens };
   return supersedes(stored.tokens, base) ? { kind: 'newer', tokens: stored.tokens } : { kind: 'same' };
 }
 
@@ -161,7 +169,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   /** Writes only over the session it started from (compare-and-set); an empty store is not its own. */
   async function store(tokens: TokenSet, base: TokenSet, ctx: RefreshContext): Promise<RefreshOutcome> {
     const accept = (stored: LoadResult): boolean =>
-      stored.kind === 'session' ? stored.tokens.sessionId === base.sessionId && !supersedes(stored.tokens, base) : !ctx.persisted() && ctx.mayClaimEmpty();
+      stored.kind === 'session' ? sameSessionId(stored.tokens.sessionId, base.sessionId) && !supersedes(stored.tokens, base) : !ctx.persisted() && ctx.mayClaimEmpty();
     try {
       const saved = await persistence.save(tokens, ctx.stillCurrent, accept);
       if (saved.kind !== 'conflict') return { kind: 'rotated', tokens, write: saved.kind };
@@ -178,6 +186,9 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
 
   async function locked(ctx: RefreshContext): Promise<RefreshOutcome> {
     ensureCurrent(ctx);
+    // The tab that held the lock before may have been told to wait: no refresh is sent before that.
+    const until = ctx.deferredUntil();
+    if (until !== null) return { kind: 'deferred', until };
     const shared = await look(ctx.current, ctx);
     // Disposed or logged out while the store was read: nothing was sent yet, so nothing is.
     ensureCurrent(ctx);
@@ -206,7 +217,10 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       if (ctx.disposed()) flowDispose();
     } catch (error) {
       if (!isEndpointFailure(error) || error.failure.kind !== 'terminal') {
-        // Not answered, or not usable: the token may be unspent, another tab may post it.
+        // Not answered, or not usable: the token may be unspent, another tab may post it — but not before a `Retry-After`.
+        const wait = isEndpointFailure(error) && error.failure.kind === 'transient' ? error.failure.retryAfterMs : undefined;
+        if (wait !== undefined) ctx.retryAfter(clock.now() + wait);
+        ctx.failedAt(clock.now());
         release();
         throw error;
       }

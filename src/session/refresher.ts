@@ -9,7 +9,7 @@ import type { Note, RefreshReason } from '../diagnostics';
 import { backoffDelay } from './backoff';
 import type { Persistence } from './persistence';
 import { createRefreshFlow, sameSession, type RefreshOutcome } from './refresh-flow';
-import type { TokenSet } from './token-set';
+import { sameSessionId, type TokenSet } from './token-set';
 
 /** The coordinator's state machine, as the refresher sees it. */
 export interface SessionCore {
@@ -34,6 +34,8 @@ export interface SessionCore {
   replacedBy(other: TokenSet): void;
   /** The server asked every client to wait until `until` before the next refresh (tell the other tabs). */
   announceBackoff(until: number): void;
+  /** A refresh of this session failed transiently at `at` (tell the other tabs). */
+  announceFailure(at: number): void;
   /** This session may write into an empty store (see `RefreshContext.mayClaimEmpty`). */
   mayClaimEmpty(): boolean;
 }
@@ -66,6 +68,8 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
   let failures = 0;
   /** When the last transient failure came back: requests may probe again `backoff.base` after it. */
   let failedAt = 0;
+  /** When another tab's refresh of this session last failed transiently. */
+  let remoteFailedAt = Number.NEGATIVE_INFINITY;
   /** When the background timer (and `refresh()`) may try again after a transient failure. */
   let retryAt: number | null = null;
   /** The wait `retryAt` was set with: a device clock that went back since cannot stretch it. */
@@ -82,6 +86,19 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     const t = now();
     if (retryAt !== null && retryAt - t > retryDelay) retryAt = t + retryDelay;
     if (failedAt > t) failedAt = t;
+    if (remoteFailedAt > t) remoteFailedAt = t;
+  }
+
+function blockedUntil(purpose: 'request' | 'backoff'): number | null {
+    clampClock();
+    const t = now();
+    const hard = serverRetryAt !== null && serverRetryAt > t ? serverRetryAt : null;
+    const soft = retryAt === null ? 0 : purpose === 'request' ? Math.min(retryAt, failedAt + options.backoff.base) : retryAt;
+    // Tabs share one endpoint: after another tab's failure, this one probes no sooner than `backoff.base` later.
+    const until = Math.max(soft, remoteFailedAt + options.backoff.base, hard ?? 0);
+    if (until <= t) return null;
+    options.note?.({ type: 'refresh-skip', cause: until === hard ? 'retry-after' : 'backoff', until, purpose: purpose === 'request' ? 'request' : 'background' });
+    return until;
   }
 
   function failed(error: unknown, startEpoch: number): never {
@@ -95,7 +112,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
       core.end(failure.reason, 'local', ended);
       // The flow already removed it from the store inside the lock; make sure (an unreadable store then), and tell the other tabs to re-read.
       void persistence
-        .clearIf((stored) => stored.kind === 'session' && stored.tokens.sessionId === spent?.sessionId)
+        .clearIf((stored) => stored.kind === 'session' && spent !== null && sameSessionId(stored.tokens.sessionId, spent.sessionId))
         .then(() => core.onCommitted(null, 'session'));
       throw ended;
     }
@@ -104,8 +121,8 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     retryDelay = backoffDelay(failures, { ...options.backoff, random: options.random, retryAfterMs: failure.retryAfterMs });
     retryAt = failedAt + retryDelay;
     if (failure.retryAfterMs !== undefined) {
-      serverRetryAt = failedAt + failure.retryAfterMs;
-      core.announceBackoff(serverRetryAt);
+      // (The flow already told the other tabs, inside the lock.)
+      serverRetryAt = Math.max(serverRetryAt ?? 0, failedAt + failure.retryAfterMs);
     }
     lastError = refreshError(error, failure, retryAt, options.endpoint.at.refresh);
     emitter.emit('session:refresh-failed', {
@@ -122,6 +139,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
 
   /** Lands a refresh outcome in this client, unless its session ended meanwhile. */
   function settle(outcome: RefreshOutcome, startEpoch: number): TokenSet {
+    if (outcome.kind === 'deferred') throw new RefreshError('Token refresh is backing off; it will be tried again later.', { retryAt: outcome.until });
     if (outcome.kind === 'ended' || outcome.kind === 'replaced') {
       // Another tab logged out, or signed in as someone else, while this one was refreshing.
       const orphan = outcome.orphan;
@@ -175,6 +193,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     options.note?.({ type: 'refresh-start', reason, generation: current.generation });
     const startEpoch = core.epoch;
     const id = ++inflightId;
+    let deferral: RefreshError | null = null;
     const run = (async () => {
       try {
         const outcome = await flow.run({
@@ -185,10 +204,19 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
           isDue: core.isDue,
           generationFloor: () => core.generation,
           mayClaimEmpty: core.mayClaimEmpty,
+          // Another tab's failure or Retry-After while this one waited for the lock holds it too.
+          deferredUntil: () => blockedUntil('request'),
+          failedAt: (at) => core.announceFailure(at),
+          retryAfter(until) {
+            serverRetryAt = Math.max(serverRetryAt ?? 0, until);
+            core.announceBackoff(until);
+          },
         });
+        // Another tab was told to wait meanwhile: nothing was sent, and this is no new failure.
+        if (outcome.kind === 'deferred') throw (deferral = new RefreshError('Token refresh is backing off; it will be tried again later.', { retryAt: outcome.until }));
         return settle(outcome, startEpoch);
       } catch (error) {
-        if (error instanceof SessionEndedError && startEpoch !== core.epoch) throw error;
+        if (error === deferral || (error instanceof SessionEndedError && startEpoch !== core.epoch)) throw error;
         return failed(error, startEpoch);
       } finally {
         if (inflightId === id) {
@@ -208,6 +236,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
     backoffSkipped = false;
     failures = 0;
     failedAt = 0;
+    remoteFailedAt = Number.NEGATIVE_INFINITY;
     retryAt = null;
     lastError = null;
   }
@@ -224,16 +253,7 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
      * again `backoff.base` after the last failure: an outage costs about one call per second while
      * requests keep coming, and the first request after the endpoint recovers succeeds.
      */
-    blockedUntil(purpose: 'request' | 'backoff'): number | null {
-      clampClock();
-      const t = now();
-      const hard = serverRetryAt !== null && serverRetryAt > t ? serverRetryAt : null;
-      const soft = retryAt === null ? 0 : purpose === 'request' ? Math.min(retryAt, failedAt + options.backoff.base) : retryAt;
-      const until = Math.max(soft, hard ?? 0);
-      if (until <= t) return null;
-      options.note?.({ type: 'refresh-skip', cause: until === hard ? 'retry-after' : 'backoff', until, purpose: purpose === 'request' ? 'request' : 'background' });
-      return until;
-    },
+    blockedUntil,
     /** When the background timer should try again after a failure; `null` when no failure is pending. */
     get retryAt(): number | null {
       clampClock();
@@ -261,8 +281,13 @@ export function createRefresher(core: SessionCore, options: RefresherOptions) {
       if (!backoffSkipped && retryAt !== null) {
         backoffSkipped = true;
         retryAt = Math.min(retryAt, now());
+        remoteFailedAt = Number.NEGATIVE_INFINITY;
       }
       return true;
+    },
+    /** Another tab's refresh of this session failed (transiently) at `at`: this tab probes no sooner either. */
+    sawFailure(at: number): void {
+      remoteFailedAt = Math.max(remoteFailedAt, at);
     },
     /** Another tab was told by the server to wait until `until`. */
     deferUntil(until: number): void {

@@ -1,6 +1,7 @@
 import type { Note } from '../diagnostics';
 import type { Persistence } from './persistence';
 import { supersedes } from './refresh-flow';
+import { sameSessionId } from './token-set';
 import type { SessionCore } from './refresher';
 
 /** What following other tabs needs from the coordinator's state machine. */
@@ -42,7 +43,7 @@ export function createStorageSync(core: SyncCore, persistence: Persistence, note
         core.beginEpoch();
         core.persisted = true;
         core.commit(stored, 'remote', false);
-      } else if (stored.sessionId !== t.sessionId) {
+      } else if (!sameSessionId(stored.sessionId, t.sessionId)) {
         // Another tab signed in (as someone else, or again): this session ends, that one starts here.
         // A refresh of ours in flight can no longer land (the epoch moves on).
         adopt('other-session');
@@ -74,7 +75,7 @@ export function createStorageSync(core: SyncCore, persistence: Persistence, note
       if (!applies) return syncFromStorage();
       if (!core.end('remote', 'remote')) return;
       // A refresh of ours may have landed in storage after that tab cleared it: remove it again.
-      await persistence.clearIf((stored) => stored.kind === 'session' && stored.tokens.sessionId === t.sessionId);
+      await persistence.clearIf((stored) => stored.kind === 'session' && sameSessionId(stored.tokens.sessionId, t.sessionId));
     },
   };
 }

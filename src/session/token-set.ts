@@ -40,6 +40,12 @@ export const fingerprint = (token: string): string => {
  */
 export const derivedSessionId = (kind: 'key' | 'legacy', token: string | null): string => `${kind}-${fingerprint(token ?? '')}`;
 
+/**
+ * Whether two session ids name the same session. Ids derived from a blob without `sid` (written by a
+ * tab still on 0.1.x during a deploy) change with every rotation, so two legacy ids count as one session.
+ */
+export const sameSessionId = (a: string, b: string): boolean => a === b || (a.startsWith('legacy-') && b.startsWith('legacy-'));
+
 /** A new session identity: random, not secret (it only names a session), never derived from a token. */
 export function newSessionId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;

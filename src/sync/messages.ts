@@ -4,13 +4,16 @@ export type SyncMessage =
   /** A user logged out: receivers end the session `sid`, and any session of theirs that started no later than `at`. */
   | { type: 'logout'; generation: number; from: string; sid?: string | null; at?: number }
   /** The server asked for no refresh of session `sid` before `until` (`Retry-After`). */
-  | { type: 'backoff'; generation: number; from: string; sid: string; until: number };
+  | { type: 'backoff'; generation: number; from: string; sid: string; until: number }
+  /** A refresh of session `sid` failed transiently at `at`: receivers probe the endpoint no sooner than they would have. */
+  | { type: 'failed'; generation: number; from: string; sid: string; at: number };
 
 /** A message as a client hands it to its channel (the channel adds `from`). */
 export type OutgoingMessage =
   | { type: 'session'; generation: number; sid: string | null }
   | { type: 'logout'; generation: number; sid: string | null; at: number }
-  | { type: 'backoff'; generation: number; sid: string; until: number };
+  | { type: 'backoff'; generation: number; sid: string; until: number }
+  | { type: 'failed'; generation: number; sid: string; at: number };
 
 export interface SyncChannel {
   post(msg: SyncMessage): void;
@@ -38,6 +41,7 @@ export function parseSyncMessage(data: unknown): SyncMessage | null {
     return { type, generation: g, from, ...(sid === undefined ? {} : { sid }), ...(at === undefined ? {} : { at }) };
   }
   if (type === 'backoff' && isSid(sid) && isTime(until) && at === undefined) return { type, generation: g, from, sid, until };
+  if (type === 'failed' && isSid(sid) && isTime(at) && until === undefined) return { type, generation: g, from, sid, at };
   return null;
 }
 

@@ -88,6 +88,9 @@ describe('storage that reaches other tabs after the lock does (separate processe
     server.inject('refresh', { type: 'status', status: 503 });
     server.resetCounters();
     await expect(drive(first.refresh())).rejects.toMatchObject({ code: 'TF_REFRESH_FAILED' });
+    // Tabs share one endpoint: the other tab probes it again `backoff.base` after the failure, no sooner.
+    await expect(second.refresh()).rejects.toMatchObject({ code: 'TF_REFRESH_FAILED' });
+    jump(1_000);
     const started = Date.now();
     await expect(drive(second.refresh())).resolves.toMatchObject({ generation: 2 });
     // Far below lockTimeout (10 s), which a wait for a catch-up that can never come would last; the
