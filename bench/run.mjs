@@ -1,6 +1,6 @@
 // `npm run bench` — tokenflight against raw ky, a hand-written ky single-flight, ky's README recipe
 // and axios + axios-auth-refresh, on the reference auth server in a separate process (127.0.0.1).
-//   npm run bench              full run (about 5 min): writes bench/results.json, docs/benchmarks.md and .svg
+//   npm run bench              full run (about 6 min): writes bench/results.json, docs/benchmarks.md and .svg
 //   npm run bench -- --quick   small variant (< 60 s) for CI: prints the bar, writes nothing
 //                              (add --write to write the files from it anyway); no outage scenario
 //                              unless asked: --quick --only outage (a 3 s outage)
@@ -76,7 +76,7 @@ const CONFIG = quick
       memoryClients: ['tokenflight'],
       // The clients at once, one outage after the other: about 95 s (1 + 10 + 15, then 1 + 30 + 35).
       outage: { outagesS: [10, 30], afterS: [15, 35], ttl: 3, rate: 50, leadInMs: 1_000 },
-      // One request at a time (latency), then at concurrency 50 (throughput): about 30 s.
+      // One request at a time (latency), then at concurrency 50 (throughput): about 90 s on 2 cores.
       dpop: { modes: [{ perRound: 500, concurrency: 1, rounds: 10 }, { perRound: 2_000, concurrency: 50, rounds: 10 }], keySamples: 50, proofSamples: 1_000 },
       limitMs: 600_000,
     };
