@@ -62,6 +62,13 @@ export function checkBar(results) {
     add('memory', 'memory', `heap growth ≤ ${limit.toFixed(2)} MiB${what}`, memory.growthMiB <= limit, `${memory.growthMiB} MiB`);
     add('memory', 'memory', 'no more timers than after warm-up', memory.timersAfter <= memory.timersWarm, `${memory.timersWarm} → ${memory.timersAfter}`);
   }
+  const dpop = results.dpop;
+  if (dpop) {
+    const failures = dpop.rows.filter((r) => r.client === 'tokenflight-dpop').reduce((sum, r) => sum + r.failures, 0);
+    add('count', 'dpop', '0 failures with dpop()', failures === 0, failures);
+    const rejected = Object.values(dpop.proofsRejected ?? {}).reduce((sum, count) => sum + count, 0);
+    add('count', 'dpop', 'a proof accepted for every DPoP request, none rejected', dpop.proofsAccepted >= dpop.dpopSent && rejected === 0, `${dpop.proofsAccepted} accepted for ${dpop.dpopSent} requests, ${rejected} rejected`);
+  }
   const size = results.size.find((r) => r.client === TF);
   if (size) add('size', 'size', `main entry's own code ≤ ${SIZE_MAX_GZIP_BYTES} B min+gzip`, size.ownGzipBytes <= SIZE_MAX_GZIP_BYTES, `${size.ownGzipBytes} B`);
   return checks;

@@ -1,13 +1,13 @@
 // `npm run bench` — tokenflight against raw ky, a hand-written ky single-flight, ky's README recipe
 // and axios + axios-auth-refresh, on the reference auth server in a separate process (127.0.0.1).
-//   npm run bench              full run (about 5 min): writes bench/results.json, docs/benchmarks.md and .svg
+//   npm run bench              full run (about 6 min): writes bench/results.json, docs/benchmarks.md and .svg
 //   npm run bench -- --quick   small variant (< 60 s) for CI: prints the bar, writes nothing
 //                              (add --write to write the files from it anyway); no outage scenario
 //                              unless asked: --quick --only outage (a 3 s outage)
 //   npm run bench -- --report  only re-renders docs/benchmarks.md and .svg from bench/results.json
 //   npm run bench -- --only outage[,steady,...]
 //                              only the named scenarios (storm, bodies, overhead, steady, memory,
-//                              size, outage); prints, writes nothing (with --write: merges them into
+//                              size, outage, dpop); prints, writes nothing (with --write: merges them into
 //                              bench/results.json and re-renders the docs)
 //   BENCH_TRACE=1 npm run bench -- --only outage
 //                              also prints each step of every outage run
@@ -22,6 +22,7 @@ import { machineInfo } from './report/machine.mjs';
 import { renderMarkdown } from './report/markdown.mjs';
 import { renderSvg } from './report/svg.mjs';
 import { serverExpiredBodies, visibleBodies } from './scenarios/bodies.mjs';
+import { DPOP_SERVER_OPTIONS, dpopCost } from './scenarios/dpop.mjs';
 import { memory } from './scenarios/memory.mjs';
 import { outage } from './scenarios/outage.mjs';
 import { overhead } from './scenarios/overhead.mjs';
@@ -31,7 +32,7 @@ import { steady } from './scenarios/steady.mjs';
 import { drain, serverExpiredStorms, visibleStorms } from './scenarios/storm.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const SCENARIOS = ['storm', 'bodies', 'overhead', 'steady', 'memory', 'size', 'outage'];
+const SCENARIOS = ['storm', 'bodies', 'overhead', 'steady', 'memory', 'size', 'outage', 'dpop'];
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg === -1 ? null : (process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean);
@@ -40,8 +41,9 @@ if (only !== null && (only.length === 0 || only.some((name) => !SCENARIOS.includ
   process.exit(2);
 }
 // The quick run (CI) leaves the outage out unless asked (`--quick --only outage`): on a loaded
-// machine its processes and timed phases took 18 to 55 s, more than the quick run can spare.
-const QUICK_SKIPS = ['outage'];
+// machine its processes and timed phases took 18 to 55 s, more than the quick run can spare. The
+// DPoP cost is a timing (no count check of the bar depends on it): `--quick --only dpop` runs a small one.
+const QUICK_SKIPS = ['outage', 'dpop'];
 const wanted = (name) => (only === null ? !(quick && QUICK_SKIPS.includes(name)) : only.includes(name));
 const writeFiles = (!quick && only === null) || process.argv.includes('--write');
 
@@ -58,6 +60,8 @@ const CONFIG = quick
       memoryClients: ['tokenflight'],
       // Only with --only outage. 2 s tokens, so that they expire early in the short outage; the clients at once.
       outage: { outagesS: [3], afterS: [3], ttl: 2, rate: 50, leadInMs: 500 },
+      // Only with --only dpop.
+      dpop: { modes: [{ perRound: 100, concurrency: 1, rounds: 5 }, { perRound: 500, concurrency: 50, rounds: 5 }], keySamples: 10, proofSamples: 200 },
       limitMs: 120_000,
     }
   : {
@@ -72,6 +76,8 @@ const CONFIG = quick
       memoryClients: ['tokenflight'],
       // The clients at once, one outage after the other: about 95 s (1 + 10 + 15, then 1 + 30 + 35).
       outage: { outagesS: [10, 30], afterS: [15, 35], ttl: 3, rate: 50, leadInMs: 1_000 },
+      // One request at a time (latency), then at concurrency 50 (throughput): about 90 s on 2 cores.
+      dpop: { modes: [{ perRound: 500, concurrency: 1, rounds: 10 }, { perRound: 2_000, concurrency: 50, rounds: 10 }], keySamples: 50, proofSamples: 1_000 },
       limitMs: 600_000,
     };
 
@@ -93,7 +99,7 @@ function ensureBuilt() {
 }
 
 const SHOW = ['n', 'skipped', 'refreshCalls', 'unauthorized', 'failures', 'reuseDetections', 'wrongEchoes', 'receivedOnce', 'maxReceived', 'wallRatio', 'cpuRatio', 'requests', 'growthMiB', 'ownGzipBytes', 'wallMs',
-  'refreshDown', 'refreshPerSecondDown', 'peakRefreshPerSecond', 'refreshAfter', 'failedBefore', 'failedDuring', 'failedAfter', 'unfinished', 'firstSuccessMs', 'failedAfterFirstSuccess', 'downAfterLoginMs', 'loopDelayP99Ms'];
+  'refreshDown', 'refreshPerSecondDown', 'peakRefreshPerSecond', 'refreshAfter', 'failedBefore', 'failedDuring', 'failedAfter', 'unfinished', 'firstSuccessMs', 'failedAfterFirstSuccess', 'downAfterLoginMs', 'loopDelayP99Ms', 'wallUs', 'cpuUs'];
 function log(row) {
   const fields = SHOW.filter((key) => row[key] !== undefined).map((key) => `${key}=${row[key]}`);
   console.log(`  ${row.scenario}${row.mode ? ` ${row.mode}` : ''} · ${row.client}: ${fields.join(' ')}`);
@@ -114,11 +120,12 @@ async function main() {
   const results = { config: { ...CONFIG, refreshLatencyMs: REFRESH_LATENCY_MS, timeoutMs: TIMEOUT_MS }, machine: machineInfo(), storm: [], bodies: [], steady: [], memory: [], size: [], outage: [] };
   if (only !== null) results.only = only;
   const servers = [];
-  const start = async (ttl) => servers[servers.push(await startServer(ttl)) - 1];
+  const start = async (ttl, options) => servers[servers.push(await startServer(ttl, options)) - 1];
   try {
     const long = wanted('storm') || wanted('bodies') || wanted('overhead') || wanted('memory') ? await start(300) : null;
     const visible = wanted('storm') || wanted('bodies') ? await start(CONFIG.visibleTtl) : null;
     const steadyServer = wanted('steady') ? await start(CONFIG.steadyTtl) : null;
+    const dpopServer = wanted('dpop') ? await start(300, DPOP_SERVER_OPTIONS) : null;
     if (servers.length > 0) console.log(`== servers: ${servers.map((s) => `${s.url} (${s.ttl} s tokens, pid ${s.pid})`).join(', ')}`);
     if (visible !== null) {
       // Sessions for the visibly-expired runs log in now; their tokens expire while the others run.
@@ -138,6 +145,7 @@ async function main() {
     }
     if (wanted('steady')) results.steady = await phase('steady expiry', () => steady(steadyServer, CONFIG.steady, log));
     if (wanted('memory')) results.memory = await phase('memory', () => memory(long, CONFIG.memory, CONFIG.memoryClients, log));
+    if (wanted('dpop')) results.dpop = await phase('dpop cost per request', () => dpopCost(dpopServer, CONFIG.dpop, log));
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }

@@ -2,8 +2,9 @@
 import { createAuthClient } from 'tokenflight';
 import { CREDENTIALS } from './session.mjs';
 
-export function createTokenflight(url, { timeout, autoRefresh = false }) {
-  const auth = createAuthClient({ baseUrl: `${url}/`, autoRefresh, deviceInfo: false, http: { timeout } });
+export function createTokenflight(url, { timeout, autoRefresh = false, dpop }) {
+  // `dpop`: the value of the client's `dpop` option (the DPoP scenario), none otherwise.
+  const auth = createAuthClient({ baseUrl: `${url}/`, autoRefresh, deviceInfo: false, http: { timeout }, ...(dpop === undefined ? {} : { dpop }) });
   return {
     auth,
     async login() {

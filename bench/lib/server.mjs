@@ -49,9 +49,12 @@ function control(url, method, path, body) {
   });
 }
 
-/** Starts a server process with `ttl`-second access tokens; resolves once it listens. */
-export async function startServer(ttl) {
-  const child = spawn(process.execPath, [SCRIPT, String(ttl)], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Starts a server process with `ttl`-second access tokens (and `options`, more createAuthServer
+ * options as JSON, e.g. `{ dpop: {} }`); resolves once it listens.
+ */
+export async function startServer(ttl, options) {
+  const child = spawn(process.execPath, [SCRIPT, String(ttl), ...(options === undefined ? [] : [JSON.stringify(options)])], { stdio: ['pipe', 'pipe', 'inherit'] });
   const stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();

@@ -55,6 +55,36 @@ function outageSection(results, label) {
   ];
 }
 
+/** The DPoP section: time and client CPU per request with dpop(), with Bearer, with raw ky; key and proof. */
+function dpopSection(results) {
+  const d = results.dpop;
+  if (!d) return [];
+  const c = results.config.dpop;
+  const separate = results.separateRuns?.dpop;
+  const labels = { 'tokenflight-dpop': '**tokenflight, `dpop()`**', tokenflight: 'tokenflight, Bearer', 'raw-ky': 'raw ky (Bearer, no auth logic)' };
+  const ms = (us) => (us / 1000).toFixed(3);
+  const signed = (v) => (v < 0 ? `−${ms(-v)}` : ms(v));
+  const range = (s, f = ms) => `${f(s.median)} (${f(s.low)} to ${f(s.high)})`;
+  const over = (r, key) => (r.client === 'tokenflight-dpop' ? `+${range(r[key], signed)}` : '—');
+  const modes = c.modes.map((m) => `${m.concurrency === 1 ? 'one at a time' : `at concurrency ${m.concurrency}`} (${n(m.perRound)} GETs per client per round)`).join(', then ');
+  return [
+    '',
+    '## DPoP: cost per request',
+    '',
+    `One server with DPoP on (\`createAuthServer({ dpop: {} })\`: it checks every proof, binds the tokens of a login made with one, and sends no nonce), three clients signed in on it: tokenflight with \`dpop: dpop({ keys: webCryptoKeys({ store: memoryKeyStore() }) })\` (an ES256 key, non-extractable, in memory: Node's default), the same client without it (Bearer) and raw ky with a fixed Bearer header. GETs with a valid token, ${modes}, in ${c.modes[0].rounds} interleaved rounds (plus one warm-up round) with a rotating order. Figures are per request, in ms: the median over rounds, with the lowest and highest round in brackets (on a loaded machine the rounds spread widely: compare within one run). "Wall" one at a time is a request's latency; at concurrency it is the run's time divided by its requests. CPU is the client process' own CPU time (the server, which verifies each proof, runs in another process). "Over Bearer" is, round by round, the client's figure minus tokenflight-with-Bearer's: what DPoP itself adds (a SHA-256 of the token for \`ath\`, an ES256 signature, a larger \`Authorization\` plus a \`DPoP\` header, and the server's verification in the wall time).`,
+    '',
+    'Re-run it alone: `npm run bench -- --only dpop` (about 90 s on the 2-core machine; add `--write` to merge its figures into this page). The quick run CI makes leaves it out; `npm run bench -- --quick --only dpop` runs a small one.',
+    ...(separate ? ['', `This section comes from a separate run (\`npm run bench -- --only dpop --write\`): ${separateRun(separate)}.`] : []),
+    '',
+    table(['requests', 'client', 'wall per request (ms)', 'wall over Bearer (ms)', 'client CPU per request (ms)', 'CPU over Bearer (ms)', 'wall ÷ raw ky', 'CPU ÷ raw ky', 'failures'],
+      d.rows.map((r) => [r.concurrency === 1 ? 'one at a time' : `concurrency ${r.concurrency}`, labels[r.client] ?? r.client, range(r.wallUsPerRequest), over(r, 'wallUsOverBearer'), range(r.cpuUsPerRequest), over(r, 'cpuUsOverBearer'), `${r.wallRatio.toFixed(3)}×`, `${r.cpuRatio.toFixed(3)}×`, n(r.failures)]), 2),
+    '',
+    `Proofs accepted by the server: ${n(d.proofsAccepted)} for ${n(d.dpopSent)} DPoP requests (warm-up included); rejected: ${n(Object.values(d.proofsRejected ?? {}).reduce((a, b) => a + b, 0))}.`,
+    '',
+    `One-off costs (${d.oneOff.alg}, in the client process, median with lowest to highest): creating a key (\`webCryptoKeys().load()\` of a new name: generate the pair, export the public JWK, store it) ${range(d.oneOff.keyMs, (v) => v.toFixed(3))} ms over ${n(d.oneOff.keySamples)} keys; one proof (the \`ath\` hash, header and claims, the signature, as \`src/dpop/proof.ts\` builds it) ${range(d.oneOff.proofMs, (v) => v.toFixed(3))} ms over ${n(d.oneOff.proofSamples)} proofs. A client loads its key once, at its first DPoP send.`,
+  ];
+}
+
 export function renderMarkdown(results, labels) {
   const { machine, config } = results;
   const label = (row) => bold(row, labels[row.client] ?? row.client);
@@ -64,7 +94,7 @@ export function renderMarkdown(results, labels) {
     '',
     `tokenflight against raw ky and the token-refresh code people use today, on one reference auth server (\`tokenflight/testing\`) served over HTTP on 127.0.0.1 from a separate process, with ${config.refreshLatencyMs} ms of latency on every refresh call. Every number below comes from \`bench/results.json\` of one run; the run writes this page.`,
     '',
-    `Reproduce: \`npm ci && npm run build && npm run bench\` (full run, about 5 minutes) — or \`npm run bench -- --quick\` for the small variant CI runs, which checks the counts and exits non-zero when tokenflight misses them. One scenario alone: \`npm run bench -- --only outage\` (or storm, bodies, overhead, steady, memory, size; a comma-separated list works too), which prints its figures and writes nothing unless given \`--write\`, which merges them into this page.`,
+    `Reproduce: \`npm ci && npm run build && npm run bench\` (full run, about 6 minutes) — or \`npm run bench -- --quick\` for the small variant CI runs, which checks the counts and exits non-zero when tokenflight misses them. One scenario alone: \`npm run bench -- --only outage\` (or storm, bodies, overhead, steady, memory, size, dpop; a comma-separated list works too), which prints its figures and writes nothing unless given \`--write\`, which merges them into this page.`,
     '',
     '![Storm and overhead chart](benchmarks.svg)',
     '',
@@ -111,6 +141,7 @@ export function renderMarkdown(results, labels) {
   out.push(table(['client', 'requests', 'failures', '401s served', 'refresh calls', 'duration ÷ lifetime', 'reuse detections', 'failure causes'],
     results.steady.map((r) => [label(r), n(r.requests), n(r.failures), n(r.unauthorized), n(r.refreshCalls), n(r.expectedRefreshCalls), n(r.reuseDetections), causes(r.errors)])));
   out.push(...outageSection(results, label));
+  out.push(...dpopSection(results));
   if (results.memory.length > 0) {
     const m = config.memory;
     out.push('', '## Memory', '', `One client in its own process (\`--expose-gc\`, full GC before each reading). Warm-up: ${n(m.warmupRequests)} GETs and ${m.warmupCycles} refresh cycles; then ${n(m.requests)} GETs at concurrency ${m.concurrency} with ${n(m.cycles)} refresh cycles spread among them: one in four a server-side expiry (401s, one refresh, replays), the others a manual \`refresh()\` racing the traffic. Heap is read after warm-up, halfway and at the end; timers are the process' active \`Timeout\` handles.`, '');
