@@ -282,16 +282,10 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       // DPoP: a token bound to a key this client no longer holds is never sent (the session ends with `dpop-key-lost`).
       await dpop?.checkRefresh(refreshToken);
       const refreshUrl = (await self.urls()).token;
-      const secrets = [...secretsOf([refreshToken]), ...configured];
       if (config.protocol === 'json') {
-        return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, at.refresh, secrets);
+        return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, at.refresh, [...secretsOf([refreshToken]), ...configured]);
       }
-      return post(
-        refreshUrl,
-        form({ grant_type: 'refresh_token', refresh_token: refreshToken ?? undefined, scope: config.scope, ...clientFields(), ...extra }),
-        at.refresh,
-        secrets,
-      );
+      return self.postForm(refreshUrl, { grant_type: 'refresh_token', refresh_token: refreshToken ?? undefined, scope: config.scope, ...extra }, refreshToken);
     },
 
     revokeOnce,
