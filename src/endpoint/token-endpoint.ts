@@ -53,22 +53,22 @@ export type RevokeOutcome =
   | { kind: 'retry'; retryAfterMs?: number; failure?: EndpointFailure }
   | { kind: 'rejected'; reason: string; status?: number; failure?: EndpointFailure };
 
-/** Token and revocation endpoints learnt after the client was created (discovery). */
-export interface LateEndpoints {
+/** The URLs a call goes to: the token endpoint (refresh, other grants), login (`null`: none) and revocation (`null`: none). */
+export interface EndpointUrls {
   token: string;
-  revocation: string | null;
+  login: string | null;
+  revoke: string | null;
 }
 
 export interface TokenEndpoint {
   login(credentials: Readonly<Record<string, unknown>>): Promise<EndpointResult>;
   /**
-   * Another grant at the token endpoint (`grant_type=authorization_code`...), form-encoded with the client's
-   * authentication, under the same timeout, no-redirect rule, headers and failure policy as a refresh.
-   * `secret` is a value a rejection must never echo (the code).
+   * A form POST (`grant_type=authorization_code`...) with the client's authentication, under the same timeout,
+   * no-redirect rule, headers and failure policy as a refresh. `secret` is a value a rejection must never echo.
    */
-  grant(fields: Readonly<Record<string, string | undefined>>, secret: string | null): Promise<EndpointResult>;
-  /** From now on, every call first resolves its URLs with `resolve` (a failure is a transient one). */
-  useEndpoints(resolve: () => Promise<LateEndpoints>): void;
+  postForm(url: string, fields: Readonly<Record<string, string | undefined>>, secret: string | null): Promise<EndpointResult>;
+  /** Resolves the URLs of each call; replaceable (the code flow's discovery). A throw is a transient failure. */
+  urls: () => Promise<EndpointUrls>;
   refresh(refreshToken: string | null): Promise<EndpointResult>;
   /** One best-effort revocation attempt: `true` when done, `false` otherwise; never throws. */
   revoke(refreshToken: string | null): Promise<boolean>;
@@ -222,17 +222,6 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
   }
 
   const clientFields = () => (clientAuth ? {} : { client_id: config.clientId });
-  let late: (() => Promise<LateEndpoints>) | null = null;
-  /** The URLs of this call: the configured ones, or those `useEndpoints` resolves (discovery). */
-  async function urls(): Promise<{ token: string; login: string | null; revoke: string | null }> {
-    if (late === null) return { token: config.refreshUrl, login: config.loginUrl, revoke: config.revokeUrl };
-    try {
-      const found = await late();
-      return { token: found.token, login: config.loginUrl === null ? null : found.token, revoke: found.revocation };
-    } catch {
-      throw new EndpointFailureError({ kind: 'transient', code: 'network', noResponse: false });
-    }
-  }
   const device = () => (config.deviceInfo === null ? {} : { deviceInfo: config.deviceInfo });
   const audience = () => (config.audience === undefined ? {} : { audience: config.audience });
 
@@ -240,7 +229,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     if (refreshToken === null && !config.cookie) return { kind: 'done' };
     let revokeUrl: string | null;
     try {
-      revokeUrl = (await urls()).revoke;
+      revokeUrl = (await self.urls()).revoke;
     } catch {
       return { kind: 'retry' };
     }
@@ -270,10 +259,11 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
     return { kind: 'rejected', reason: failure.reason, status: response.status, failure };
   }
 
-  return {
+  const self: TokenEndpoint = {
     at,
+    urls: async () => ({ token: config.refreshUrl, login: config.loginUrl, revoke: config.revokeUrl }),
     async login(credentials) {
-      const loginUrl = (await urls()).login;
+      const loginUrl = (await self.urls()).login;
       if (loginUrl === null) throw new EndpointFailureError({ kind: 'terminal', reason: 'no-login-endpoint' });
       // The password and every other credential value (an OTP, a username that is an e-mail) stay out of errors.
       const secrets = [...secretsOf(Object.values(credentials)), ...configured];
@@ -283,13 +273,7 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       return post(loginUrl, form(fields), at.login, secrets);
     },
 
-    async grant(fields, secret) {
-      return post((await urls()).token, form({ ...fields, ...clientFields() }), at.refresh, [...secretsOf([secret]), ...configured]);
-    },
-
-    useEndpoints(resolve) {
-      late = resolve;
-    },
+    postForm: (url, fields, secret) => post(url, form({ ...fields, ...clientFields() }), at.refresh, [...secretsOf([secret]), ...configured]),
 
     async refresh(refreshToken) {
       if (config.customRefresh !== undefined) return custom(config.customRefresh, refreshToken);
@@ -297,20 +281,15 @@ export function createTokenEndpoint(config: EndpointConfig): TokenEndpoint {
       if (refreshToken === null && !config.cookie) throw new EndpointFailureError({ kind: 'terminal', reason: 'expired' });
       // DPoP: a token bound to a key this client no longer holds is never sent (the session ends with `dpop-key-lost`).
       await dpop?.checkRefresh(refreshToken);
-      const refreshUrl = (await urls()).token;
-      const secrets = [...secretsOf([refreshToken]), ...configured];
+      const refreshUrl = (await self.urls()).token;
       if (config.protocol === 'json') {
-        return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, at.refresh, secrets);
+        return post(refreshUrl, { ...(config.cookie ? {} : { refreshToken }), ...device(), ...audience() }, at.refresh, [...secretsOf([refreshToken]), ...configured]);
       }
-      return post(
-        refreshUrl,
-        form({ grant_type: 'refresh_token', refresh_token: refreshToken ?? undefined, scope: config.scope, ...clientFields(), ...extra }),
-        at.refresh,
-        secrets,
-      );
+      return self.postForm(refreshUrl, { grant_type: 'refresh_token', refresh_token: refreshToken ?? undefined, scope: config.scope, ...extra }, refreshToken);
     },
 
     revokeOnce,
     revoke: async (refreshToken) => (await revokeOnce(refreshToken)).kind === 'done',
   };
+  return self;
 }

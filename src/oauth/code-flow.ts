@@ -1,6 +1,6 @@
 import type { AuthClient } from '../client';
 import { ConfigError, LoginError } from '../errors';
-import { oauthErrorCode } from '../endpoint/failure';
+import { EndpointFailureError, oauthErrorCode } from '../endpoint/failure';
 import { INTERNALS, type ClientInternals } from '../internals';
 import type { SessionSnapshot } from '../session/snapshot';
 import { discover, type ProviderMetadata } from './discovery';
@@ -112,7 +112,20 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
       throw error;
     }));
   };
-  if (issuer !== undefined) endpoint.useEndpoints(async () => ({ token: (await metadata()).token_endpoint, revocation: (await metadata()).revocation_endpoint ?? null }));
+  // From now on every refresh, revocation (and password login, if configured) goes to the discovered endpoints.
+  const configured = endpoint.urls;
+  if (issuer !== undefined) {
+    endpoint.urls = async () => {
+      const { login } = await configured();
+      try {
+        const found = await metadata();
+        return { token: found.token_endpoint, login: login === null ? null : found.token_endpoint, revoke: found.revocation_endpoint ?? null };
+      } catch {
+        // Discovery failed: a transient failure of the call (retried like a network error), never its cause.
+        throw new EndpointFailureError({ kind: 'transient', code: 'network', noResponse: false });
+      }
+    };
+  }
 
   async function authorizationUrl(params: AuthorizationParams = {}): Promise<string> {
     const all: AuthorizationParams = { ...options.params, ...params };
@@ -181,7 +194,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     const code = query.get('code');
     if (code === null || code === '') throw refused('no code', 'invalid_request');
     return coordinator.start(async () => {
-      const result = await endpoint.grant({ grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);
+      const result = await endpoint.postForm((await endpoint.urls()).token, { grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);
       if (transaction.nonce === null) return result;
       if (issuer === undefined) throw new ConfigError('OpenID sign-in needs the `issuer` to check the ID token.');
       const idToken = checkIdToken((result.body as Record<string, unknown> | null)?.['id_token'], {

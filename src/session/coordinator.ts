@@ -13,7 +13,7 @@ import { createRefresher, type RefresherOptions, type SessionCore } from './refr
 import { createRequestGate } from './request-gate';
 import { createStorageSync, type SyncCore } from './storage-sync';
 import { LOADING, type SessionSnapshot } from './snapshot';
-import { decodeClaims, derivedSessionId, loginTokenSet, refreshDueAt, sameSessionId, type TokenSet } from './token-set';
+import { decodeClaims, derivedSessionId, idTokenOf, loginTokenSet, refreshDueAt, sameSessionId, type TokenSet } from './token-set';
 
 export interface CoordinatorOptions extends RefresherOptions {
   margin: (lifetimeMs: number) => number;
@@ -350,8 +350,7 @@ export function createCoordinator(options: CoordinatorOptions) {
     let next: TokenSet;
     try {
       const result = await obtain();
-      next = loginTokenSet(result, core.generation + 1, options.scope ?? null);
-      if (result.idToken !== undefined) next = { ...next, idToken: result.idToken };
+      next = { ...loginTokenSet(result, core.generation + 1, options.scope ?? null), ...idTokenOf(result) };
     } catch (error) {
       throw loginError(error, endpoint.at.login);
     }

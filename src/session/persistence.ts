@@ -41,7 +41,7 @@ export function fromStored(stored: StoredSession, now: number = Number.POSITIVE_
     generation: stored.generation,
     sessionId: stored.sid ?? derivedSessionId('legacy', stored.refreshToken ?? stored.accessToken),
     ...(stored.jkt === undefined ? {} : { jkt: stored.jkt }),
-    ...(stored.idToken === undefined ? {} : { idToken: stored.idToken }),
+    ...idTokenOf(stored),
   };
 }
 

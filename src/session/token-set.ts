@@ -195,7 +195,7 @@ export function refreshDueAt(tokens: Pick<TokenSet, 'accessToken' | 'expiresAt' 
 }
 
 /** The ID token a session keeps across its refreshes (OIDC Core §12.2 lets a refresh omit it). */
-export const idTokenOf = (tokens: TokenSet): { idToken?: string } => (tokens.idToken === undefined ? {} : { idToken: tokens.idToken });
+export const idTokenOf = (tokens: { readonly idToken?: string | undefined }): { idToken?: string } => (tokens.idToken === undefined ? {} : { idToken: tokens.idToken });
 
 /** The default margin: max(30 s, 10 % of the lifetime). */
 export const defaultMargin = (lifetimeMs: number): number => Math.max(30_000, lifetimeMs / 10);
