@@ -57,6 +57,12 @@ export interface Persistence {
    */
   save(tokens: TokenSet, stillCurrent: () => boolean, accept?: (stored: LoadResult) => boolean): Promise<SaveResult>;
   clear(): Promise<void>;
+  /**
+   * A server's `Retry-After` shared through the store (a sibling key holding a time, never a token), so a
+   * tab opened or reloaded during the wait honours it too. `null` when none is pending or it is unreadable.
+   */
+  retryAfter(): Promise<number | null>;
+  setRetryAfter(until: number): Promise<void>;
   /** Removes the key only if `match` accepts what it holds at the removal's turn. */
   clearIf(match: (stored: LoadResult) => boolean): Promise<void>;
   subscribe(onChange: () => void): () => void;
@@ -118,6 +124,17 @@ export function createPersistence(storage: StorageAdapter, key: string, now: () 
           await remove();
           throw error;
         }
+      }),
+    retryAfter: () =>
+      enqueue(async () => {
+        const raw = await bounded(storage.getItem(`${key}:retry-after`)).catch(() => null);
+        const until = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : null;
+        // Never believed beyond a day (as `Retry-After` itself is clamped).
+        return until !== null && until > now() && until <= now() + 86_400_000 ? until : null;
+      }),
+    setRetryAfter: (until) =>
+      enqueue(async () => {
+        await Promise.resolve(bounded(storage.setItem(`${key}:retry-after`, String(Math.round(until))))).catch(() => undefined);
       }),
     clear: () => enqueue(remove),
     clearIf: (match) =>

@@ -187,7 +187,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   async function locked(ctx: RefreshContext): Promise<RefreshOutcome> {
     ensureCurrent(ctx);
     // The tab that held the lock before may have been told to wait: no refresh is sent before that.
-    const until = ctx.deferredUntil();
+    const until = ctx.deferredUntil() ?? (await persistence.retryAfter());
     if (until !== null) return { kind: 'deferred', until };
     const shared = await look(ctx.current, ctx);
     // Disposed or logged out while the store was read: nothing was sent yet, so nothing is.
@@ -219,7 +219,10 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       if (!isEndpointFailure(error) || error.failure.kind !== 'terminal') {
         // Not answered, or not usable: the token may be unspent, another tab may post it — but not before a `Retry-After`.
         const wait = isEndpointFailure(error) && error.failure.kind === 'transient' ? error.failure.retryAfterMs : undefined;
-        if (wait !== undefined) ctx.retryAfter(clock.now() + wait);
+        if (wait !== undefined) {
+          ctx.retryAfter(clock.now() + wait);
+          await persistence.setRetryAfter(clock.now() + wait);
+        }
         ctx.failedAt(clock.now());
         release();
         throw error;

@@ -213,6 +213,7 @@ function blockedUntil(purpose: 'request' | 'backoff'): number | null {
           },
         });
         // Another tab was told to wait meanwhile: nothing was sent, and this is no new failure.
+        if (outcome.kind === 'deferred') serverRetryAt = Math.max(serverRetryAt ?? 0, outcome.until);
         if (outcome.kind === 'deferred') throw (deferral = new RefreshError('Token refresh is backing off; it will be tried again later.', { retryAt: outcome.until }));
         return settle(outcome, startEpoch);
       } catch (error) {
