@@ -71,7 +71,7 @@ export function createStorageSync(core: SyncCore, persistence: Persistence, note
     async remoteLogout(message: RemoteLogout): Promise<void> {
       const t = core.tokens;
       if (t === null) return;
-      const applies = message.sid === t.sessionId || (message.at !== null ? core.startedAt <= message.at : core.startGeneration <= message.generation);
+      const applies = (message.sid !== null && sameSessionId(message.sid, t.sessionId)) || (message.at !== null ? core.startedAt <= message.at : core.startGeneration <= message.generation);
       if (!applies) return syncFromStorage();
       if (!core.end('remote', 'remote')) return;
       // A refresh of ours may have landed in storage after that tab cleared it: remove it again.
