@@ -1,0 +1,10 @@
+import * as esbuild from 'esbuild';
+import { gzipSync } from 'node:zlib';
+const imports = process.argv[2] ?? '{ createAuthClient }';
+const entry = `export ${imports} from './src/index.ts';`;
+const r = await esbuild.build({ stdin: { contents: entry, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, minify: true, format: 'esm', write: false, metafile: true, external: ['ky','mitt','jwt-decode'], platform: 'neutral', treeShaking: true });
+const out = r.outputFiles[0].contents;
+console.log('total min', out.length, 'gzip', gzipSync(out, {level:9}).length);
+const o = Object.values(r.metafile.outputs)[0];
+const rows = Object.entries(o.inputs).map(([k,v])=>[k, v.bytesInOutput]).sort((a,b)=>b[1]-a[1]);
+for (const [k,v] of rows) if (v>0) console.log(String(v).padStart(7), k);
