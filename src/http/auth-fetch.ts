@@ -39,10 +39,11 @@ export interface AuthCall {
 export const isStream = (body: unknown): boolean => typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 
 function withBearer(request: Request, token: string): Request {
-  // Copy entry by entry: `new Headers(headers)` can lose entries where Headers is patched (MSW's Node interceptors).
-  const headers = new Headers([...request.headers]);
-  headers.set('authorization', `Bearer ${token}`);
-  return new Request(request, { headers });
+  // The one copy per send (ky's request, seen by hooks and errors, never holds the token). `new Request(request)`
+  // copies the header list itself: no Headers conversion, which lost the caller's headers under MSW's Node interceptors.
+  const copy = new Request(request);
+  copy.headers.set('authorization', `Bearer ${token}`);
+  return copy;
 }
 
 /**
@@ -76,7 +77,9 @@ export function createAuthFetch(config: AuthFetchConfig): (inner: FetchLike, cal
       return inner(request, requestInit);
     }
     if (request.headers.has('authorization')) return inner(request, requestInit);
-    const tokens = await held(await config.session.usable(request.signal), request.signal);
+    const current = await config.session.usable(request.signal);
+    // Only a DPoP-bound token needs the key check: a Bearer token takes no extra await.
+    const tokens = current === null || current.jkt === undefined ? current : await held(current, request.signal);
     if (tokens === null || tokens.accessToken === null) return inner(request, requestInit);
     const spare = call.replayed || call.stream ? null : request.body === null ? request : request.clone();
     const send = (outgoing: Request) => inner(outgoing, requestInit);

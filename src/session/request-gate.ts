@@ -39,7 +39,9 @@ export function createRequestGate(deps: { session: GateSession; refresher: Refre
     async usable(signal?: AbortSignal | null): Promise<TokenSet | null> {
       if (session.disposed) throw new DisposedError();
       signal?.throwIfAborted();
-      await session.ready(signal);
+      // Once hydrated there is nothing to wait for: no await (a request pays no extra tick).
+      const hydrating = session.ready(signal);
+      if (hydrating !== undefined) await hydrating;
       const t = session.tokens;
       if (t === null) return null;
       if (refresher.inflight === null) {
