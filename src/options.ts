@@ -12,8 +12,8 @@ import { memoryStorage } from './session/storage/memory';
 import { DEFAULT_STORAGE_KEY } from './session/storage/codec';
 import type { StorageAdapter } from './session/storage/types';
 import { defaultMargin } from './session/token-set';
-import { broadcastChannel } from './sync/broadcast';
-import { webLocks, type LockManager, type LockManagerLike } from './sync/lock';
+import type { LockManager } from './sync/lock';
+import { webLocksOn, type LockManagerLike } from './sync/web-locks';
 import type { SyncChannel } from './sync/messages';
 
 /** Paths (resolved against `baseUrl`) or absolute URLs of the auth endpoints. */
@@ -72,7 +72,7 @@ export interface AuthClientOptions {
   storageKey?: string;
   /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage), and in a browser's cookie mode; without Web Locks, the storage's own `lock` (webStorage: a lease in localStorage) */
   lock?: LockManager | false;
-  /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is shared with other tabs */
+  /** Cross-tab channel. @default the shared `storage`'s own channel: `broadcastChannel('tokenflight:' + storageKey)` with `webStorage`; none for a store without one */
   channel?: SyncChannel | false;
   /** Longest wait for the cross-tab lock before refreshing without it (ms). @default 10000 */
   lockTimeout?: number;
@@ -204,6 +204,8 @@ export function normalizeOptions(options: AuthClientOptions) {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const navigatorLocks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  // The store brings its channel (webStorage: a BroadcastChannel), so a client on another store bundles none.
+  const broadcastChannel = (name: string) => options.storage?.channel?.(name) ?? null;
   return {
     baseUrl,
     origins,
@@ -226,7 +228,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     // In a browser's cookie mode every tab presents the one cookie the browser holds, whatever the storage: the
     // lock keeps them from presenting it at once. (Elsewhere each client has its own cookie jar.)
     // Web Locks where the runtime has them, else the store's own lock (a lease in localStorage), else none.
-    lock: options.lock === false ? null : (options.lock ?? (shared || (options.cookie === true && inBrowser()) ? (navigatorLocks ? webLocks(navigatorLocks, clock) : (options.storage?.lock?.({ clock, random }) ?? null)) : null)),
+    lock: options.lock === false ? null : (options.lock ?? (shared || (options.cookie === true && inBrowser()) ? (navigatorLocks ? webLocksOn(navigatorLocks, clock) : (options.storage?.lock?.({ clock, random }) ?? null)) : null)),
     channel: options.channel === false ? null : (options.channel ?? (shared ? broadcastChannel(`tokenflight:${storageKey}`) : null)),
     lockTimeout: positive(options.lockTimeout, 10_000, 'lockTimeout'),
     fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
