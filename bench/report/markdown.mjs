@@ -71,7 +71,7 @@ function overheadSection(results, label) {
     '',
     `A valid token and no refresh: what each client costs per request. ${n(o.rounds)} interleaved rounds of ${n(perRound)} GETs per client at concurrency ${o.concurrency} (plus one warm-up round); each round runs every client once, in an order rotated by one per round, so that load from elsewhere on the machine falls on every client alike. CPU is the client process' own CPU time (\`process.cpuUsage()\` around each round; the server runs in another process). A ratio is the median over rounds of the client's figure ÷ raw ky's in the same round; its spread over the rounds is given as the interquartile range and the lowest to highest round. Client and server share the machine's cores, and on a small shared machine a single round can be far off: compare the medians, within one run. tokenflight's goal: CPU per request ≤ ${OVERHEAD_MAX_CPU_RATIO}× raw ky's.`,
     '',
-    'Re-run it alone: `npm run bench -- --only overhead` (about 80 s on the 2-core machine; add `--write` to merge its figures into this page). The quick run CI makes runs 5 shorter rounds and reports, never fails on, the ratio.',
+    'Re-run it alone: `npm run bench -- --only overhead` (30 to 90 s on the 2-core machine, with the load; add `--write` to merge its figures into this page). The quick run CI makes runs 5 shorter rounds and reports, never fails on, the ratio.',
     ...(separate ? ['', `This section comes from a separate run (\`npm run bench -- --only overhead --write\`): ${separateRun(separate)}.`] : []),
     '',
     table(['client', 'CPU per request (µs)', 'CPU ÷ raw ky', 'CPU ratio IQR', 'CPU ratio min–max', 'wall ÷ raw ky', 'wall ratio IQR', 'wall ratio min–max', 'requests/s', 'failures'],
@@ -92,10 +92,10 @@ function sizeSection(results) {
     '',
     'tokenflight\'s scenarios (what an app imports from `tokenflight`, measured by this run) beside the main entry of other auth clients, own code min+gzip in kB (1,000 bytes). The other clients\' figures are as measured in the issue (esbuild min + gzip -9, own code of the main entry), not re-measured here; they do different amounts of work, so read them as anchors, not as a ranking.',
     '',
-    table(['client', 'imports', 'own code min+gzip (kB)', 'source'], [
-      ...ours.map((r) => [`**${r.label}**`, importsOf(r), kB(r.ownGzipBytes), 'measured by this run']),
-      ...ANCHORS.map((a) => [`${a.name}${a.note ? ` (${a.note})` : ''}`, 'main entry', a.kB.toFixed(1), 'as measured in the issue, not re-measured here']),
-    ], 2),
+    table(['client', 'imports', 'source', 'own code min+gzip (kB)'], [
+      ...ours.map((r) => [`**${r.label}**`, importsOf(r), 'measured by this run', kB(r.ownGzipBytes)]),
+      ...ANCHORS.map((a) => [`${a.name}${a.note ? ` (${a.note})` : ''}`, 'main entry', 'as measured in the issue, not re-measured here', a.kB.toFixed(1)]),
+    ], 3),
     '',
     'Every entry this run measured, in bytes:',
     '',
