@@ -151,6 +151,9 @@ export function createMachine(options: MachineOptions) {
     options.broadcast(type === 'failed' ? { type, ...base, at: time } : { type, ...base, until: time });
   }
 
+  /** Tells the other contexts the server refused `tokens`' refresh token for good (`fp`: its fingerprint, never the token). */
+  const spent = (tokens: TokenSet, fp: string): void => options.broadcast({ type: 'spent', generation: Math.max(1, tokens.generation), sid: tokens.sessionId, fp });
+
   return {
     /** The state now: read it again after every `await`. */
     read: (): SessionState => state,
@@ -173,6 +176,7 @@ export function createMachine(options: MachineOptions) {
     loggedOut,
     writeFailed,
     announce,
+    spent,
     /**
      * Whether a refresh may write into an empty store. An empty store is nobody's session: only a
      * session that began from a refresh key, or whose own write failed, and that was never stored since

@@ -132,6 +132,7 @@ export function createRefresher(machine: Machine, options: RefresherOptions) {
     // Another tab's failure or Retry-After while this one waited for the lock holds it too.
     deferredUntil: () => blocked('request'),
     failedAt: (at) => machine.announce('failed', at),
+    spent: machine.spent,
     retryAfter(until) {
       machine.dispatch({ type: 'retry-after', until });
       machine.announce('backoff', until);
