@@ -143,16 +143,13 @@ export function createMachine(options: MachineOptions) {
     if (live()) emitter.emit('session:error', { operation: 'storage-write', code: 'storage', message: 'Could not persist the session; it continues in memory.' });
   }
 
-  /** Tells the other tabs about this session's refresh: it failed at `at`, or the server asked to wait until `until`. */
-  function announce(type: 'failed' | 'backoff', time: number): void {
-    const t = tokensOf(state);
-    if (t === null) return;
-    const base = { generation: Math.max(1, t.generation), sid: t.sessionId };
-    options.broadcast(type === 'failed' ? { type, ...base, at: time } : { type, ...base, until: time });
+  /**
+   * Tells the other tabs about the refresh of this session (or of `about`): it failed at `at`, the server
+   * asked to wait `until`, or refused the refresh token with fingerprint `fp` for good (never the token).
+   */
+  function announce(message: { type: 'failed'; at: number } | { type: 'backoff'; until: number } | { type: 'spent'; fp: string }, about = tokensOf(state)): void {
+    if (about !== null) options.broadcast({ ...message, generation: Math.max(1, about.generation), sid: about.sessionId });
   }
-
-  /** Tells the other contexts the server refused `tokens`' refresh token for good (`fp`: its fingerprint, never the token). */
-  const spent = (tokens: TokenSet, fp: string): void => options.broadcast({ type: 'spent', generation: Math.max(1, tokens.generation), sid: tokens.sessionId, fp });
 
   return {
     /** The state now: read it again after every `await`. */
@@ -176,7 +173,6 @@ export function createMachine(options: MachineOptions) {
     loggedOut,
     writeFailed,
     announce,
-    spent,
     /**
      * Whether a refresh may write into an empty store. An empty store is nobody's session: only a
      * session that began from a refresh key, or whose own write failed, and that was never stored since

@@ -115,8 +115,16 @@ export function createPersistence(storage: StorageAdapter, key: string, now: () 
     return { kind: 'invalid' };
   };
 
+  // A sibling key beside the session (a time, fingerprints: never a token): read without `value` (unreadable: `null`), else written (a failure is let go).
+  const sibling = async (name: string, value?: string): Promise<unknown> => {
+    try {
+      return await bounded(value === undefined ? storage.getItem(`${key}:${name}`) : storage.setItem(`${key}:${name}`, value));
+    } catch {
+      return null;
+    }
+  };
   const readSpent = async (): Promise<string[]> => {
-    const raw = await bounded(storage.getItem(`${key}:spent`)).catch(() => null);
+    const raw = await sibling('spent');
     return typeof raw === 'string' && raw.length < 1024 ? raw.split(' ').filter((entry) => SPENT.test(entry)).slice(-SPENT_KEPT) : [];
   };
 
@@ -141,21 +149,15 @@ export function createPersistence(storage: StorageAdapter, key: string, now: () 
       }),
     retryAfter: () =>
       enqueue(async () => {
-        const raw = await bounded(storage.getItem(`${key}:retry-after`)).catch(() => null);
+        const raw = await sibling('retry-after');
         const until = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : null;
         // Never believed beyond a day (as `Retry-After` itself is clamped).
         return until !== null && until > now() && until <= now() + 86_400_000 ? until : null;
       }),
-    setRetryAfter: (until) =>
-      enqueue(async () => {
-        await Promise.resolve(bounded(storage.setItem(`${key}:retry-after`, String(Math.round(until))))).catch(() => undefined);
-      }),
+    setRetryAfter: (until) => enqueue(async () => void (await sibling('retry-after', String(Math.round(until))))),
     spent: () => enqueue(readSpent),
     addSpent: (entry) =>
-      enqueue(async () => {
-        const kept = [...(await readSpent()).filter((e) => e !== entry), entry].slice(-SPENT_KEPT);
-        await Promise.resolve(bounded(storage.setItem(`${key}:spent`, kept.join(' ')))).catch(() => undefined);
-      }),
+      enqueue(async () => void (await sibling('spent', [...(await readSpent()).filter((e) => e !== entry), entry].slice(-SPENT_KEPT).join(' ')))),
     clear: () => enqueue(remove),
     clearIf: (match) =>
       enqueue(async () => {

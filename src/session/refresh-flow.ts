@@ -112,7 +112,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
   }
 
   /** How the store names `base`'s refresh token once the server refused it (`null`: no refresh token). */
-  const spentEntry = (base: TokenSet): string | null => (base.refreshToken === null ? null : `${fingerprint(base.refreshToken)}:${base.sessionId}`);
+  const spentEntry = (base: TokenSet): string | null => base.refreshToken && `${fingerprint(base.refreshToken)}:${base.sessionId}`;
 
   /**
    * Storage compared with `base` (an unreadable store says nothing new). `ended` also when another
@@ -122,7 +122,7 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     const loaded = await persistence.load().catch((): LoadResult | null => null);
     const view = loaded === null ? { kind: 'same' as const } : viewOf(loaded, base, ctx.persisted());
     const entry = spentEntry(base);
-    return view.kind === 'same' && entry !== null && (await persistence.spent().catch((): string[] => [])).includes(entry) ? { kind: 'ended' } : view;
+    return view.kind === 'same' && entry && (await persistence.spent()).includes(entry) ? { kind: 'ended' } : view;
   }
 
   /** A view that settles the refresh without a call: ended, replaced, or newer tokens not yet due. */
@@ -253,9 +253,9 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
       ownMark = mark;
       await persistence.clearIf((stored) => stored.kind === 'session' && sameSession(stored.tokens, base)).catch(() => undefined);
       const entry = spentEntry(base);
-      if (entry !== null) {
+      if (entry) {
         ctx.spent(base, entry.slice(0, 8));
-        await persistence.addSpent(entry).catch(() => undefined);
+        await persistence.addSpent(entry);
       }
       throw error;
     }

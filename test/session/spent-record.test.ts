@@ -35,5 +35,18 @@ describe('the spent-token record beside the session (`<storageKey>:spent`)', () 
     expect(await createPersistence(storage, KEY).spent()).toEqual([entry(1), entry(3)]);
     const broken = { ...memoryStorage(), getItem: () => Promise.reject(new Error('unreadable')) };
     expect(await createPersistence(broken, KEY).spent()).toEqual([]);
+    const throwing = {
+      ...memoryStorage(),
+      getItem: (): string => {
+        throw new Error('SecurityError');
+      },
+      setItem: (): void => {
+        throw new Error('QuotaExceededError');
+      },
+    };
+    const persistence = createPersistence(throwing, KEY);
+    await expect(persistence.addSpent(entry(1))).resolves.toBeUndefined();
+    await expect(persistence.setRetryAfter(Date.now() + 1000)).resolves.toBeUndefined();
+    expect(await persistence.spent()).toEqual([]);
   });
 });
