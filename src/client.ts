@@ -113,6 +113,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (message.type === 'logout') void coordinator.remoteLogout({ sid: message.sid ?? null, at: message.at ?? null, generation: message.generation });
       else if (message.type === 'backoff') coordinator.remoteBackoff(message.sid, message.until);
       else if (message.type === 'failed') coordinator.remoteFailure(message.sid, message.at);
+      else if (message.type === 'spent') coordinator.remoteSpent(message.sid, message.fp);
       else void coordinator.syncFromStorage();
     }) ?? (() => undefined),
   ];

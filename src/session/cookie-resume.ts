@@ -27,19 +27,25 @@ export interface CookieResumeOptions {
  * Cookie (backend-for-frontend) mode with no stored session (a reload with memory storage): one refresh
  * with the cookie alone. Every tab presents the one cookie the browser holds, so it runs under the
  * refresh lock, and inside it re-reads the store first: a tab that resumed meanwhile is adopted, not
- * refreshed again. Single-flight per client; bounded by the lock wait and the endpoint timeout.
+ * refreshed again. What was found also lands (is stored) inside the lock, so the next tab to take it
+ * finds this one's session — `land` must not take the refresh lock itself. `begin` runs when an
+ * attempt starts and returns its landing. Single-flight per client; bounded by the lock wait, the
+ * endpoint timeout and the storage timeout.
  */
-export function createCookieResume(options: CookieResumeOptions): () => Promise<CookieResume> {
-  let inflight: Promise<CookieResume> | null = null;
-  async function attempt(): Promise<CookieResume> {
-    const run = async (): Promise<CookieResume> => {
+export function createCookieResume<T>(options: CookieResumeOptions, begin: () => (found: CookieResume) => Promise<T>): () => Promise<T> {
+  let inflight: Promise<T> | null = null;
+  async function attempt(): Promise<T> {
+    const land = begin();
+    const run = async (): Promise<T> => {
       const loaded = await options.persistence.load().catch(() => null);
-      if (loaded?.kind === 'session') return { kind: 'stored', tokens: loaded.tokens };
+      if (loaded?.kind === 'session') return land({ kind: 'stored', tokens: loaded.tokens });
+      let found: CookieResume;
       try {
-        return { kind: 'tokens', result: await options.endpoint.refresh(null) };
+        found = { kind: 'tokens', result: await options.endpoint.refresh(null) };
       } catch (error) {
-        return isEndpointFailure(error) && error.failure.kind === 'terminal' ? { kind: 'signed-out' } : { kind: 'unavailable' };
+        found = isEndpointFailure(error) && error.failure.kind === 'terminal' ? { kind: 'signed-out' } : { kind: 'unavailable' };
       }
+      return land(found);
     };
     return options.lock === null ? run() : options.lock.run(options.lockName, options.lockTimeout, run);
   }

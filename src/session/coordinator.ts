@@ -6,7 +6,7 @@ import type { SessionSnapshot } from './snapshot';
 import { createStarts, type StartsOptions } from './starts';
 import { tokensOf } from './state';
 import { createStorageSync, type RemoteLogout } from './storage-sync';
-import { sameSessionId, type TokenSet } from './token-set';
+import { fingerprint, sameSessionId, type TokenSet } from './token-set';
 
 export type { StartResult } from './starts';
 
@@ -110,6 +110,12 @@ export function createCoordinator(options: CoordinatorOptions) {
         machine.dispatch({ type: 'retry-after', until });
         options.schedule();
       }
+    },
+
+    /** Another context got a terminal answer for the refresh token of session `sid` with fingerprint `fp`: a session holding it ends, sending nothing. */
+    remoteSpent(sid: string, fp: string): void {
+      const t = live();
+      if (t?.refreshToken != null && sameSessionId(t.sessionId, sid) && fingerprint(t.refreshToken) === fp) machine.end('remote', 'remote');
     },
 
     dispose(): void {

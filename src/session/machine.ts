@@ -143,12 +143,12 @@ export function createMachine(options: MachineOptions) {
     if (live()) emitter.emit('session:error', { operation: 'storage-write', code: 'storage', message: 'Could not persist the session; it continues in memory.' });
   }
 
-  /** Tells the other tabs about this session's refresh: it failed at `at`, or the server asked to wait until `until`. */
-  function announce(type: 'failed' | 'backoff', time: number): void {
-    const t = tokensOf(state);
-    if (t === null) return;
-    const base = { generation: Math.max(1, t.generation), sid: t.sessionId };
-    options.broadcast(type === 'failed' ? { type, ...base, at: time } : { type, ...base, until: time });
+  /**
+   * Tells the other tabs about the refresh of this session (or of `about`): it failed at `at`, the server
+   * asked to wait `until`, or refused the refresh token with fingerprint `fp` for good (never the token).
+   */
+  function announce(message: { type: 'failed'; at: number } | { type: 'backoff'; until: number } | { type: 'spent'; fp: string }, about = tokensOf(state)): void {
+    if (about !== null) options.broadcast({ ...message, generation: Math.max(1, about.generation), sid: about.sessionId });
   }
 
   return {

@@ -4,6 +4,8 @@ import { decodeClaims, derivedSessionId, idTokenOf, MAX_LIFETIME_MS, type TokenS
 import type { Clock } from '../lifecycle/clock';
 
 const UNKNOWN_EXPIRY = Number.MAX_SAFE_INTEGER;
+const SPENT = /^[\da-f]{8}:[\w-]{1,64}$/;
+const SPENT_KEPT = 8;
 
 export type LoadResult = { kind: 'empty' } | { kind: 'invalid' } | { kind: 'session'; tokens: TokenSet };
 
@@ -63,6 +65,13 @@ export interface Persistence {
    */
   retryAfter(): Promise<number | null>;
   setRetryAfter(until: number): Promise<void>;
+  /**
+   * Refresh tokens the server refused for good, shared through the store (a sibling key holding the
+   * last few `fingerprint:sid` entries, never a token), so no context sharing the store sends one again:
+   * not one that missed the broadcast, has none, or was opened later. Unreadable or invalid: none.
+   */
+  spent(): Promise<string[]>;
+  addSpent(entry: string): Promise<void>;
   /** Removes the key only if `match` accepts what it holds at the removal's turn. */
   clearIf(match: (stored: LoadResult) => boolean): Promise<void>;
   subscribe(onChange: () => void): () => void;
@@ -106,6 +115,19 @@ export function createPersistence(storage: StorageAdapter, key: string, now: () 
     return { kind: 'invalid' };
   };
 
+  // A sibling key beside the session (a time, fingerprints: never a token): read without `value` (unreadable: `null`), else written (a failure is let go).
+  const sibling = async (name: string, value?: string): Promise<unknown> => {
+    try {
+      return await bounded(value === undefined ? storage.getItem(`${key}:${name}`) : storage.setItem(`${key}:${name}`, value));
+    } catch {
+      return null;
+    }
+  };
+  const readSpent = async (): Promise<string[]> => {
+    const raw = await sibling('spent');
+    return typeof raw === 'string' && raw.length < 1024 ? raw.split(' ').filter((entry) => SPENT.test(entry)).slice(-SPENT_KEPT) : [];
+  };
+
   return {
     load: () => enqueue(read),
     save: (tokens, stillCurrent, accept) =>
@@ -127,15 +149,15 @@ export function createPersistence(storage: StorageAdapter, key: string, now: () 
       }),
     retryAfter: () =>
       enqueue(async () => {
-        const raw = await bounded(storage.getItem(`${key}:retry-after`)).catch(() => null);
+        const raw = await sibling('retry-after');
         const until = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : null;
         // Never believed beyond a day (as `Retry-After` itself is clamped).
         return until !== null && until > now() && until <= now() + 86_400_000 ? until : null;
       }),
-    setRetryAfter: (until) =>
-      enqueue(async () => {
-        await Promise.resolve(bounded(storage.setItem(`${key}:retry-after`, String(Math.round(until))))).catch(() => undefined);
-      }),
+    setRetryAfter: (until) => enqueue(async () => void (await sibling('retry-after', String(Math.round(until))))),
+    spent: () => enqueue(readSpent),
+    addSpent: (entry) =>
+      enqueue(async () => void (await sibling('spent', [...(await readSpent()).filter((e) => e !== entry), entry].slice(-SPENT_KEPT).join(' ')))),
     clear: () => enqueue(remove),
     clearIf: (match) =>
       enqueue(async () => {

@@ -45,6 +45,8 @@ export interface RefreshContext {
   retryAfter(until: number): void;
   /** A transient failure at `at`: told to the other tabs before the lock passes on (they probe no sooner). */
   failedAt(at: number): void;
+  /** The server refused `tokens`' refresh token for good (`fp`: its fingerprint): told to the other contexts before the lock passes on. */
+  spent(tokens: TokenSet, fp: string): void;
 }
 
 export type RefreshOutcome =
@@ -109,10 +111,18 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
     if (!ctx.stillCurrent()) throw new SessionEndedError('logout');
   }
 
-  /** Storage compared with `base` (an unreadable store says nothing new). */
+  /** How the store names `base`'s refresh token once the server refused it (`null`: no refresh token). */
+  const spentEntry = (base: TokenSet): string | null => base.refreshToken && `${fingerprint(base.refreshToken)}:${base.sessionId}`;
+
+  /**
+   * Storage compared with `base` (an unreadable store says nothing new). `ended` also when another
+   * context got a terminal answer for `base`'s refresh token (recorded beside the session): never sent again.
+   */
   async function look(base: TokenSet, ctx: RefreshContext): Promise<StoreView> {
     const loaded = await persistence.load().catch((): LoadResult | null => null);
-    return loaded === null ? { kind: 'same' } : viewOf(loaded, base, ctx.persisted());
+    const view = loaded === null ? { kind: 'same' as const } : viewOf(loaded, base, ctx.persisted());
+    const entry = spentEntry(base);
+    return view.kind === 'same' && entry && (await persistence.spent()).includes(entry) ? { kind: 'ended' } : view;
   }
 
   /** A view that settles the refresh without a call: ended, replaced, or newer tokens not yet due. */
@@ -235,12 +245,18 @@ export function createRefreshFlow(options: RefreshFlowOptions) {
         return outcome;
       }
       // The token is spent for good. Its mark stays held (a tab whose view of the store lags waits for
-      // it to catch up rather than post the token), and the store forgets it before the lock passes on,
-      // so the next tab to take the lock reads an empty store (the session ended).
+      // it to catch up rather than post the token), and before the lock passes on the store forgets it
+      // (the next tab to take the lock reads an empty store: the session ended), records it as spent
+      // (an instance started from the same refresh key never stored it), and the other contexts hear it.
       releaseMark();
       releaseMark = release;
       ownMark = mark;
       await persistence.clearIf((stored) => stored.kind === 'session' && sameSession(stored.tokens, base)).catch(() => undefined);
+      const entry = spentEntry(base);
+      if (entry) {
+        ctx.spent(base, entry.slice(0, 8));
+        await persistence.addSpent(entry);
+      }
       throw error;
     }
     const parsed = parseTokenResponse(result.body, { receivedAt: result.receivedAt, serverOffset: result.serverOffset, previousRefreshToken: base.refreshToken, previousScope: base.scope, jkt: result.jkt });

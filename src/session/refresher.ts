@@ -131,10 +131,11 @@ export function createRefresher(machine: Machine, options: RefresherOptions) {
     mayClaimEmpty: machine.mayClaimEmpty,
     // Another tab's failure or Retry-After while this one waited for the lock holds it too.
     deferredUntil: () => blocked('request'),
-    failedAt: (at) => machine.announce('failed', at),
+    failedAt: (at) => machine.announce({ type: 'failed', at }),
+    spent: (tokens, fp) => machine.announce({ type: 'spent', fp }, tokens),
     retryAfter(until) {
       machine.dispatch({ type: 'retry-after', until });
-      machine.announce('backoff', until);
+      machine.announce({ type: 'backoff', until });
     },
   });
 

@@ -2,7 +2,7 @@ import { DisposedError, NotAuthenticatedError, RefreshError, SessionEndedError }
 import type { EndpointResult, TokenEndpoint } from '../endpoint/token-endpoint';
 import type { Emitter, StartSource } from '../events';
 import type { Note } from '../diagnostics';
-import { createCookieResume, type CookieResumeOptions } from './cookie-resume';
+import { createCookieResume, type CookieResume, type CookieResumeOptions } from './cookie-resume';
 import { createIntents } from './intents';
 import { loginError } from './login-error';
 import type { Machine } from './machine';
@@ -38,7 +38,6 @@ export function createStarts(machine: Machine, options: StartsOptions, resync: (
   const intents = createIntents();
   /** Starts writing their session: storage changes meanwhile are their own, or settled after them. */
   let starting = 0;
-  const cookieResume = createCookieResume(options);
   const disposed = () => machine.read().kind === 'disposed';
   const epoch = () => machine.read().epoch;
 
@@ -80,28 +79,34 @@ export function createStarts(machine: Machine, options: StartsOptions, resync: (
     return machine.snapshot;
   }
 
-  /** Cookie mode, signed out: a silent refresh with the HttpOnly cookie (start-up, or `refresh()`). */
-  async function resumeFromCookie(): Promise<SessionSnapshot> {
+  /**
+   * Cookie mode, signed out: how a silent refresh with the HttpOnly cookie (start-up, or `refresh()`)
+   * lands. It runs inside the refresh lock (`cookie-resume.ts`): the session is stored before another
+   * tab may present the cookie, so that tab adopts it instead (`begin` takes no lock).
+   */
+  function landing(): (found: CookieResume) => Promise<SessionSnapshot> {
     const startEpoch = epoch();
     const mine = intents.peek();
-    const found = await cookieResume();
-    if (found.kind === 'signed-out') throw new NotAuthenticatedError();
-    if (found.kind === 'unavailable') throw new RefreshError('Could not reach the server to resume the session; try again.');
-    const s = machine.read();
-    if (found.kind === 'stored') {
-      if (startEpoch === s.epoch && s.kind !== 'active' && s.kind !== 'disposed') machine.replace(found.tokens);
-      return machine.snapshot;
-    }
-    let next: TokenSet;
-    try {
-      next = loginTokenSet(found.result, s.seen + 1, options.scope ?? null);
-    } catch {
-      throw new RefreshError('The server answered the refresh cookie unusably; try again.');
-    }
-    // A session began meanwhile (a login, another tab's resume adopted from the store): the resume yields to it.
-    if (s.kind === 'active' || startEpoch !== s.epoch) return machine.snapshot;
-    return begin(next, mine, 'cookie');
+    return async (found) => {
+      if (found.kind === 'signed-out') throw new NotAuthenticatedError();
+      if (found.kind === 'unavailable') throw new RefreshError('Could not reach the server to resume the session; try again.');
+      const s = machine.read();
+      if (found.kind === 'stored') {
+        if (startEpoch === s.epoch && s.kind !== 'active' && s.kind !== 'disposed') machine.replace(found.tokens);
+        return machine.snapshot;
+      }
+      let next: TokenSet;
+      try {
+        next = loginTokenSet(found.result, s.seen + 1, options.scope ?? null);
+      } catch {
+        throw new RefreshError('The server answered the refresh cookie unusably; try again.');
+      }
+      // A session began meanwhile (a login, another tab's resume adopted from the store): the resume yields to it.
+      if (s.kind === 'active' || startEpoch !== s.epoch) return machine.snapshot;
+      return begin(next, mine, 'cookie');
+    };
   }
+  const resumeFromCookie = createCookieResume(options, landing);
 
   async function hydrate(): Promise<void> {
     let loaded: LoadResult = { kind: 'empty' };

@@ -9,6 +9,19 @@ describe('parseSyncMessage', () => {
   it('accepts the exact shapes', () => {
     expect(parseSyncMessage(msg)).toEqual(msg);
     expect(parseSyncMessage({ type: 'logout', generation: 9, from: 'x' })).toEqual({ type: 'logout', generation: 9, from: 'x' });
+    const spent = { type: 'spent', generation: 3, from: 'x', sid: 'key-0a1b2c3d', fp: '89abcdef' };
+    expect(parseSyncMessage(spent)).toEqual(spent);
+  });
+
+  it('understands every message of 0.1.0 and of the previous release unchanged', () => {
+    for (const data of [
+      { type: 'session', generation: 1, from: 'a' },
+      { type: 'logout', generation: 1, from: 'a' },
+      { type: 'session', generation: 2, from: 'a', sid: 's-1' },
+      { type: 'logout', generation: 2, from: 'a', sid: null, at: 5 },
+      { type: 'backoff', generation: 2, from: 'a', sid: 's-1', until: 9 },
+      { type: 'failed', generation: 2, from: 'a', sid: 's-1', at: 9 },
+    ]) expect(parseSyncMessage(data)).toEqual(data);
   });
 
   it.each([
@@ -30,6 +43,17 @@ describe('parseSyncMessage', () => {
     { type: 'session', generation: 1 },
     { type: 'session', generation: 1, from: 'a', accessToken: 'eyJ.secret.sig' },
     { type: 'session', generation: 1, from: 'a', refreshToken: 'rt' },
+    // `spent` names a session and a fingerprint (8 hex digits), nothing else, and never a token.
+    { type: 'spent', generation: 1, from: 'a', fp: '89abcdef' },
+    { type: 'spent', generation: 1, from: 'a', sid: null, fp: '89abcdef' },
+    { type: 'spent', generation: 1, from: 'a', sid: 's-1' },
+    { type: 'spent', generation: 1, from: 'a', sid: 's-1', fp: 'rt-secret-refresh-token' },
+    { type: 'spent', generation: 1, from: 'a', sid: 's-1', fp: '89ABCDEF' },
+    { type: 'spent', generation: 1, from: 'a', sid: 's-1', fp: 0x89abcdef },
+    { type: 'spent', generation: 1, from: 'a', sid: 's-1', fp: '89abcdef', at: 1 },
+    { type: 'spent', generation: 1, from: 'a', sid: 's-1', fp: '89abcdef', refreshToken: 'rt' },
+    { type: 'session', generation: 1, from: 'a', sid: 's-1', fp: '89abcdef' },
+    { type: 'failed', generation: 1, from: 'a', sid: 's-1', at: 1, fp: '89abcdef' },
   ])('rejects %j', (data) => {
     expect(parseSyncMessage(data)).toBeNull();
   });
