@@ -4,6 +4,7 @@ import { EndpointFailureError, oauthErrorCode } from '../endpoint/failure';
 import { INTERNALS, type ClientInternals } from '../internals';
 import type { SessionSnapshot } from '../session/snapshot';
 import { discover, type ProviderMetadata } from './discovery';
+import { readCallback, refused } from './callback';
 import { checkIdToken } from './id-token';
 import { randomValue, s256, type CryptoLike } from './pkce';
 import { defaultTransactionStore, saveTransaction, takeTransaction, type TransactionStore } from './transactions';
@@ -73,7 +74,6 @@ const TEMPORARY = ['temporarily_unavailable', 'server_error'];
 
 const browser = () => globalThis as { location?: { href: string; assign(url: string): void }; history?: { state: unknown; replaceState(data: unknown, unused: string, url: string): void } };
 const sameEndpoint = (a: URL, b: URL) => a.origin === b.origin && a.pathname === b.pathname;
-const refused = (what: string, reason: string) => new LoginError(`The sign-in response was refused (${what}).`, { reason });
 
 function internalsOf(auth: AuthClient): ClientInternals {
   const internals = (auth as unknown as Record<symbol, ClientInternals | undefined>)[INTERNALS];
@@ -165,33 +165,44 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   }
 
   /** The callback's query leaves the address bar at once: the code is never left in the URL or the history. */
-  function clearAddressBar(url: URL): void {
+  function clearAddressBar(url: URL): string | null {
     const { location, history } = browser();
-    if (location === undefined || history === undefined || !sameEndpoint(new URL(location.href), url) || new URL(location.href).search === '') return;
+    if (location === undefined || history === undefined || !sameEndpoint(new URL(location.href), url) || new URL(location.href).search === '') return null;
     history.replaceState(history.state, '', `${url.pathname}${new URL(location.href).hash}`);
+    return location.href;
   }
 
-  async function complete(url?: string): Promise<SessionSnapshot> {
+  /** The callback being handled: the same callback again meanwhile (React StrictMode's double effect) gets the same result, never a second exchange. */
+  let last: { readonly keys: readonly string[]; readonly result: Promise<SessionSnapshot> } | null = null;
+
+  function complete(url?: string): Promise<SessionSnapshot> {
     const href = url ?? browser().location?.href;
-    if (href === undefined) throw new ConfigError('complete() needs the callback URL outside a browser.');
+    if (href === undefined) return Promise.reject(new ConfigError('complete() needs the callback URL outside a browser.'));
+    if (last !== null && last.keys.includes(href)) return last.result;
     const callback = new URL(href);
-    if (url === undefined || url === browser().location?.href) clearAddressBar(callback);
-    const query = callback.searchParams;
-    const state = query.get('state');
+    const cleared = url === undefined || url === browser().location?.href ? clearAddressBar(callback) : null;
+    const result = finish(callback);
+    // The address bar no longer shows the callback: a second call reading it meanwhile finds this one's result.
+    const pending = (last = { keys: cleared === null ? [href] : [href, cleared], result });
+    const settled = () => void (last === pending ? (last = null) : undefined);
+    result.then(settled, settled);
+    return result;
+  }
+
+  async function finish(callback: URL): Promise<SessionSnapshot> {
+    const { state, code, error, iss } = readCallback(callback.searchParams);
     // The state is looked up, then removed: single use. Unknown here = another tab's request, a reload that lost it, or forged.
     const transaction = state === null ? null : await takeTransaction(store, state, clock.now());
     if (transaction === null) throw refused('unknown or reused state', 'invalid_state');
     if (!sameEndpoint(callback, new URL(transaction.redirectUri))) throw refused('redirect URI', 'invalid_state');
     // RFC 9207 §2.4: the issuer that answered must be the one asked (mix-up defence), on errors too.
-    const iss = query.get('iss');
     const advertised = issuer === undefined ? false : (await metadata()).authorization_response_iss_parameter_supported === true;
     if ((iss !== null && issuer !== undefined && iss !== issuer) || (iss === null && advertised)) throw refused('issuer', 'iss_mismatch');
-    const error = query.get('error');
+    // RFC 6749 §4.1.2.1: an error answer; a code beside it is never exchanged, its description never repeated.
     if (error !== null) {
       const reason = oauthErrorCode({ error }) ?? 'invalid_request';
       throw new LoginError(`The provider did not sign the user in (${reason}).`, { reason, retryable: TEMPORARY.includes(reason) });
     }
-    const code = query.get('code');
     if (code === null || code === '') throw refused('no code', 'invalid_request');
     return coordinator.start(async () => {
       const result = await endpoint.postForm((await endpoint.urls()).token, { grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);

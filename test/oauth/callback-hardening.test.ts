@@ -1,0 +1,80 @@
+import { describe, expect, it, vi } from 'vitest';
+import { record } from '../client/support';
+import { consent, setupCodeFlow } from './support';
+
+const t = setupCodeFlow();
+
+async function authorized() {
+  const auth = t.client();
+  const { flow, store } = t.flow(auth);
+  const callback = await consent(await flow.authorizationUrl());
+  return { auth, flow, store, callback };
+}
+
+const failure = (promise: Promise<unknown>) => promise.then(() => new Error('resolved'), (error: unknown) => error);
+
+describe('hostile and repeated callbacks', () => {
+  it('a callback repeating state, code, iss or error is refused before any exchange (RFC 6749 §3.1)', async () => {
+    const server = t.start();
+    for (const [name, value] of [
+      ['state', 'forged'],
+      ['state', null],
+      ['code', 'other'],
+      ['iss', 'https://auth.test'],
+      ['error', 'access_denied'],
+    ] as const) {
+      const { flow, callback } = await authorized();
+      const url = new URL(callback);
+      if (name === 'error') url.searchParams.set('error', 'login_required');
+      url.searchParams.append(name, value ?? url.searchParams.get(name) ?? '');
+      const thrown = await failure(flow.complete(url.href));
+      expect(thrown, `${name}=${value}`).toMatchObject({ code: 'TF_LOGIN_FAILED', reason: 'invalid_request' });
+    }
+    expect(server.counters.codesExchanged).toBe(0);
+  });
+
+  it('a provider error never echoes its description, and a code beside an error is never exchanged', async () => {
+    const server = t.start();
+    const { auth, flow, callback } = await authorized();
+    const log = record(auth);
+    const url = new URL(callback);
+    const code = url.searchParams.get('code') ?? '';
+    url.searchParams.set('error', 'access_denied');
+    url.searchParams.set('error_description', `code=${code} <script>`);
+    const thrown = await failure(flow.complete(url.href));
+    expect(thrown).toMatchObject({ code: 'TF_LOGIN_FAILED', reason: 'access_denied' });
+    const said = JSON.stringify({ message: (thrown as Error).message, thrown, events: log.events });
+    expect(said).not.toContain(code);
+    expect(said).not.toContain('<script>');
+    expect(server.counters.codesExchanged).toBe(0);
+  });
+
+  it('the same callback handled twice at once (React StrictMode): one exchange, both calls get the session', async () => {
+    const server = t.start();
+    const { auth, flow, callback } = await authorized();
+    const log = record(auth);
+    const [a, b] = await Promise.all([flow.complete(callback), flow.complete(callback)]);
+    expect(a).toMatchObject({ status: 'authenticated' });
+    expect(b).toEqual(a);
+    expect(server.counters).toMatchObject({ codesExchanged: 1, codeReuse: 0 });
+    expect(log.of('session:start')).toHaveLength(1);
+  });
+
+  it('the address-bar callback handled twice (the first call already cleared the query): both get the session', async () => {
+    const server = t.start();
+    const { auth, flow, callback } = await authorized();
+    const location = { href: callback, assign: () => undefined };
+    vi.stubGlobal('location', location);
+    vi.stubGlobal('history', { state: null, replaceState: (_: unknown, __: string, url: string) => void (location.href = new URL(url, location.href).href) });
+    try {
+      const first = flow.complete();
+      expect(location.href).toBe('http://app.test/callback');
+      const second = flow.complete();
+      await expect(Promise.all([first, second])).resolves.toEqual([expect.objectContaining({ status: 'authenticated' }), expect.objectContaining({ status: 'authenticated' })]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(server.counters.codesExchanged).toBe(1);
+    expect(auth.session.status).toBe('authenticated');
+  });
+});
