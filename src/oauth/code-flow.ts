@@ -29,7 +29,7 @@ export interface CodeFlowOptions {
   endSessionEndpoint?: string;
   /** Where the provider sends the browser back to, exactly as registered. */
   redirectUri: string;
-  /** Scope of the authorization request; with `openid`, a nonce is sent and an ID token is required. @default the client's `scope`, else `'openid'` */
+  /** Scope of the authorization request; with `openid` (which needs `issuer`), a nonce is sent and an ID token is required. @default the client's `scope`, else `'openid'` with an `issuer` and none without */
   scope?: string;
   /** Parameters added to every authorization request (e.g. `audience`, `resource`). @default {} */
   params?: AuthorizationParams;
@@ -75,6 +75,14 @@ const TEMPORARY = ['temporarily_unavailable', 'server_error'];
 const browser = () => globalThis as { location?: { href: string; assign(url: string): void }; history?: { state: unknown; replaceState(data: unknown, unused: string, url: string): void } };
 const sameEndpoint = (a: URL, b: URL) => a.origin === b.origin && a.pathname === b.pathname;
 
+/** OIDC Core §3.1.2.1 `max_age`: seconds, a non-negative integer. */
+function maxAgeOf(value: AuthorizationParams[string]): number | null {
+  if (value === undefined) return null;
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new ConfigError('`max_age` must be a non-negative integer (seconds).');
+  return seconds;
+}
+
 function internalsOf(auth: AuthClient): ClientInternals {
   const internals = (auth as unknown as Record<symbol, ClientInternals | undefined>)[INTERNALS];
   if (internals === undefined) throw new ConfigError('codeFlow() needs a client made by createAuthClient.');
@@ -97,7 +105,8 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   const crypto: CryptoLike = found;
   if (options.issuer === undefined && options.authorizationEndpoint === undefined) throw new ConfigError('codeFlow() needs an `issuer` or an `authorizationEndpoint`.');
   const redirectUri = new URL(options.redirectUri).href;
-  const scope = options.scope ?? internals.options.scope ?? 'openid';
+  // Without an issuer there is nothing to check an ID token against: no `openid` unless asked for (and then refused).
+  const scope = options.scope ?? internals.options.scope ?? (options.issuer === undefined ? undefined : 'openid');
   const store = options.store ?? defaultTransactionStore();
   const maxAge = options.maxAge ?? 600_000;
   const tolerance = options.clockTolerance ?? 300_000;
@@ -132,7 +141,10 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     for (const name of RESERVED) if (all[name] !== undefined) throw new ConfigError(`\`${name}\` is set by the code flow itself.`);
     const authorizeAt = issuer === undefined ? (options.authorizationEndpoint ?? '') : (await metadata()).authorization_endpoint;
     const requestScope = typeof all.scope === 'string' ? all.scope : scope;
-    const openid = requestScope.split(' ').includes('openid');
+    const openid = requestScope?.split(' ').includes('openid') === true;
+    // Checked before the redirect: an ID token that cannot be checked would be found out only after the code was spent.
+    if (openid && issuer === undefined) throw new ConfigError('OpenID sign-in (scope `openid`) needs the `issuer` to check the ID token.');
+    const authMaxAge = openid ? maxAgeOf(all.max_age) : null;
     const state = randomValue(crypto);
     const verifier = randomValue(crypto);
     const nonce = openid ? randomValue(crypto) : null;
@@ -141,7 +153,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     query.set('response_type', 'code');
     query.set('client_id', clientId);
     query.set('redirect_uri', redirectUri);
-    query.set('scope', requestScope);
+    if (requestScope !== undefined) query.set('scope', requestScope);
     query.set('state', state);
     query.set('code_challenge', await s256(verifier, crypto));
     query.set('code_challenge_method', 'S256');
@@ -151,7 +163,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
       // RFC 8707 §2: `resource` may be repeated.
       for (const one of typeof value === 'object' ? value : [value]) query.append(name, String(one));
     }
-    await saveTransaction(store, state, { verifier, nonce, redirectUri, expiresAt: clock.now() + maxAge });
+    await saveTransaction(store, state, { verifier, nonce, redirectUri, expiresAt: clock.now() + maxAge, authMaxAge });
     return url.href;
   }
 
@@ -207,15 +219,18 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     return coordinator.start(async () => {
       const result = await endpoint.postForm((await endpoint.urls()).token, { grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);
       if (transaction.nonce === null) return result;
-      if (issuer === undefined) throw new ConfigError('OpenID sign-in needs the `issuer` to check the ID token.');
-      const idToken = checkIdToken((result.body as Record<string, unknown> | null)?.['id_token'], {
-        issuer,
-        clientId,
-        nonce: transaction.nonce,
-        now: result.receivedAt + result.serverOffset,
-        tolerance,
-      });
-      return { ...result, idToken };
+      const body = result.body as Record<string, unknown> | null;
+      try {
+        if (issuer === undefined) throw new ConfigError('OpenID sign-in needs the `issuer` to check the ID token.');
+        const now = result.receivedAt + result.serverOffset;
+        const idToken = checkIdToken(body?.['id_token'], { issuer, clientId, nonce: transaction.nonce, now, tolerance, maxAge: transaction.authMaxAge ?? null });
+        return { ...result, idToken };
+      } catch (error) {
+        // Tokens that came with a refused ID token are never kept: their refresh token is revoked (best effort).
+        const minted = body?.['refresh_token'] ?? body?.['refreshToken'];
+        void endpoint.revoke(typeof minted === 'string' ? minted : null);
+        throw error;
+      }
     });
   }
 

@@ -12,6 +12,8 @@ export interface Transaction {
   readonly nonce: string | null;
   readonly redirectUri: string;
   readonly expiresAt: number;
+  /** The `max_age` (seconds) the request asked for: the ID token's `auth_time` is then checked. */
+  readonly authMaxAge?: number | null;
 }
 
 const PREFIX = 'tokenflight.code-flow.';
@@ -45,7 +47,8 @@ export async function takeTransaction(store: TransactionStore, state: string, no
       (parsed.nonce === null || typeof parsed.nonce === 'string') &&
       typeof parsed.redirectUri === 'string' &&
       typeof parsed.expiresAt === 'number' &&
-      parsed.expiresAt > now;
+      parsed.expiresAt > now &&
+      (parsed.authMaxAge === undefined || parsed.authMaxAge === null || (typeof parsed.authMaxAge === 'number' && parsed.authMaxAge >= 0));
     return valid ? (parsed as Transaction) : null;
   } catch {
     return null;
