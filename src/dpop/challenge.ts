@@ -16,13 +16,21 @@ export function isDpopTokenRejected(response: Response): boolean {
   return error === '' || error === 'invalid_token';
 }
 
-/** RFC 9449 §8: the authorization server wants a (new) nonce (a 400 `use_dpop_nonce` body). Reads a clone. */
-export async function isTokenEndpointNonceChallenge(response: Response): Promise<boolean> {
-  if (response.status !== 400 || !response.headers.has('dpop-nonce')) return false;
+/** The `error` of a token endpoint's 400 answer (RFC 6749 §5.2). Reads a clone. */
+async function tokenEndpointError(response: Response): Promise<unknown> {
+  if (response.status !== 400) return undefined;
   try {
     const body: unknown = JSON.parse(await response.clone().text());
-    return typeof body === 'object' && body !== null && (body as Record<string, unknown>)['error'] === 'use_dpop_nonce';
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['error'] : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+/** RFC 9449 §8: the authorization server wants a (new) nonce (a 400 `use_dpop_nonce` body). Reads a clone. */
+export const isTokenEndpointNonceChallenge = async (response: Response): Promise<boolean> =>
+  response.headers.has('dpop-nonce') && (await tokenEndpointError(response)) === 'use_dpop_nonce';
+
+/** RFC 9449 §5 / §7.1: the proof itself was refused (`invalid_dpop_proof`) by the token endpoint (`as`) or a resource (`rs`). */
+export const isProofRefused = async (response: Response, face: 'as' | 'rs'): Promise<boolean> =>
+  face === 'rs' ? dpopChallengeError(response) === 'invalid_dpop_proof' : (await tokenEndpointError(response)) === 'invalid_dpop_proof';

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { record, setupDpop, signIn } from './support';
+
+const env = setupDpop();
+const TEN_MINUTES = 600_000;
+
+describe('DPoP proofs from a device whose clock is off (RFC 9449 §11.1)', () => {
+  for (const [label, offset] of [
+    ['behind', TEN_MINUTES],
+    ['ahead', -TEN_MINUTES],
+  ] as const) {
+    it(`device ${label} of the server by 10 minutes: the proof is sent again once with iat on the server's clock (its Date), then every proof uses it`, async () => {
+      const server = env.server({ dpop: { nonce: true } });
+      server.setClockOffset(offset);
+      const auth = env.dpopClient({ autoRefresh: false });
+      const log = record(auth);
+      await signIn(auth);
+      await expect(auth.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
+      await auth.refresh();
+      await expect(auth.http.post('api/echo', { json: { n: 1 } }).json()).resolves.toEqual({ n: 1 });
+      const serverSeconds = (Date.now() + offset) / 1000;
+      const logins = env.to('/auth/login');
+      expect(logins).toHaveLength(2); // refused for its iat (the answer carried the nonce and the Date), then accepted
+      // Once the server's time was learnt, every proof carries it.
+      for (const entry of [...logins.slice(-1), ...env.to('/auth/refresh'), ...env.to('/api/me'), ...env.to('/api/echo')]) {
+        expect(Math.abs(Number(entry.claims?.['iat']) - serverSeconds), entry.path).toBeLessThan(10);
+      }
+      expect(env.to('/api/echo')).toHaveLength(1);
+      expect(log.of('session:refresh-failed')).toEqual([]);
+      expect(server.counters).toMatchObject({ requestsPerBody: { '{"n":1}': 1 } });
+    });
+  }
+
+  it('a proof refused for another reason than time is not sent again', async () => {
+    const server = env.server();
+    const auth = env.dpopClient();
+    server.dpop.rejectNextProof();
+    await expect(signIn(auth)).rejects.toMatchObject({ code: 'TF_LOGIN_FAILED' });
+    expect(env.to('/auth/login')).toHaveLength(1);
+  });
+});
