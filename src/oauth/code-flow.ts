@@ -73,7 +73,8 @@ const RESERVED = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_c
 const TEMPORARY = ['temporarily_unavailable', 'server_error'];
 
 const browser = () => globalThis as { location?: { href: string; assign(url: string): void }; history?: { state: unknown; replaceState(data: unknown, unused: string, url: string): void } };
-const sameEndpoint = (a: URL, b: URL) => a.origin === b.origin && a.pathname === b.pathname;
+/** Same scheme, host, port and path (an app scheme's origin is always "null": the scheme itself must match). */
+const sameEndpoint = (a: URL, b: URL) => a.protocol === b.protocol && a.host === b.host && a.pathname === b.pathname;
 
 /** OIDC Core §3.1.2.1 `max_age`: seconds, a non-negative integer. */
 function maxAgeOf(value: AuthorizationParams[string]): number | null {
@@ -104,7 +105,14 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   if (found === undefined) throw new ConfigError('codeFlow() needs WebCrypto (globalThis.crypto or the `crypto` option).');
   const crypto: CryptoLike = found;
   if (options.issuer === undefined && options.authorizationEndpoint === undefined) throw new ConfigError('codeFlow() needs an `issuer` or an `authorizationEndpoint`.');
-  const redirectUri = new URL(options.redirectUri).href;
+  // Sent exactly as given: providers compare redirect URIs as strings (RFC 6749 §3.1.2, OAuth 2.1), so no
+  // normalisation (`new URL(...).href` would add a trailing slash to an origin).
+  const redirectUri = options.redirectUri;
+  try {
+    new URL(redirectUri);
+  } catch {
+    throw new ConfigError('`redirectUri` must be an absolute URL.');
+  }
   // Without an issuer there is nothing to check an ID token against: no `openid` unless asked for (and then refused).
   const scope = options.scope ?? internals.options.scope ?? (options.issuer === undefined ? undefined : 'openid');
   const store = options.store ?? defaultTransactionStore();

@@ -78,3 +78,25 @@ describe('hostile and repeated callbacks', () => {
     expect(auth.session.status).toBe('authenticated');
   });
 });
+
+describe('redirect URIs', () => {
+  it('sends the redirect URI exactly as registered (no trailing slash added, no normalisation: OAuth 2.1 exact match)', async () => {
+    const server = t.start({ clients: [{ clientId: 'tokenflight', redirectUris: ['http://app.test'] }] });
+    const auth = t.client();
+    const { flow } = t.flow(auth, { redirectUri: 'http://app.test' });
+    const url = await flow.authorizationUrl();
+    expect(new URL(url).searchParams.get('redirect_uri')).toBe('http://app.test');
+    const callback = await consent(url);
+    await expect(flow.complete(callback)).resolves.toMatchObject({ status: 'authenticated' });
+    const exchange = new URLSearchParams(t.sent.find((s) => s.body.includes('authorization_code'))?.body);
+    expect(exchange.get('redirect_uri')).toBe('http://app.test');
+    expect(server.counters.codesExchanged).toBe(1);
+  });
+
+  it('an app scheme callback is recognised only for its own scheme (React Native deep links)', async () => {
+    t.start();
+    const { flow } = t.flow(t.client(), { redirectUri: 'com.example.app://callback' });
+    expect(flow.isCallback('com.example.app://callback?code=c&state=s')).toBe(true);
+    expect(flow.isCallback('org.evil.app://callback?code=c&state=s')).toBe(false);
+  });
+});
