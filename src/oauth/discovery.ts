@@ -56,7 +56,9 @@ export async function discover(issuer: string, internals: ClientInternals): Prom
     } catch {
       throw new LoginError('Could not read the provider metadata; try again.', { retryable: true });
     }
-    if (response.status === 404) continue;
+    // Not served here (404, or the 400/401/403/405 a plain OAuth server or a gateway answers for a path it does
+    // not know): try the next location. 408 and 429 are about the moment, not the place.
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) continue;
     if (!response.ok) throw new LoginError('Could not read the provider metadata; try again.', { retryable: true, status: response.status });
     try {
       body = JSON.parse(await response.text()) as unknown;

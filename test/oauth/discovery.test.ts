@@ -1,0 +1,70 @@
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { codeFlow, isConfigError } from '../../src';
+import { inspectableStore, REDIRECT, setupCodeFlow } from './support';
+
+const t = setupCodeFlow();
+const HOST = 'https://idp.test';
+
+const metadataOf = (issuer: string, extra: Record<string, unknown> = {}) => ({
+  issuer,
+  authorization_endpoint: `${issuer.replace(/\/$/, '')}/authorize`,
+  token_endpoint: `${issuer.replace(/\/$/, '')}/token`,
+  ...extra,
+});
+
+const flowFor = (issuer: string) => codeFlow(t.client(), { issuer, redirectUri: REDIRECT, store: inspectableStore() });
+const wellKnown = () => t.sent.filter((s) => s.url.includes('/.well-known/')).map((s) => s.url);
+const failure = (promise: Promise<unknown>) => promise.then(() => new Error('resolved'), (error: unknown) => error);
+
+describe('discovery against providers shaped like the big ones', () => {
+  it('Keycloak: an issuer with a path finds <issuer>/.well-known/openid-configuration', async () => {
+    t.start();
+    const issuer = `${HOST}/realms/acme`;
+    t.env.msw.use(http.get(`${issuer}/.well-known/openid-configuration`, () => HttpResponse.json(metadataOf(issuer))));
+    await expect(flowFor(issuer).authorizationUrl()).resolves.toMatch(`${issuer}/authorize?`);
+    expect(wellKnown()).toEqual([`${issuer}/.well-known/openid-configuration`]);
+  });
+
+  it('Auth0: an issuer with a trailing slash is matched exactly, well-known without a double slash', async () => {
+    t.start();
+    const issuer = `${HOST}/`;
+    t.env.msw.use(http.get(`${HOST}/.well-known/openid-configuration`, () => HttpResponse.json(metadataOf(issuer))));
+    await expect(flowFor(issuer).authorizationUrl()).resolves.toMatch(`${HOST}/authorize?`);
+    expect(wellKnown()).toEqual([`${HOST}/.well-known/openid-configuration`]);
+  });
+
+  it('plain OAuth 2.0 with a path: the RFC 8414 §3.1 path-inserted location after the OpenID one is refused with any 4xx', async () => {
+    t.start();
+    const issuer = `${HOST}/tenant-1`;
+    for (const status of [404, 400, 401, 403, 405]) {
+      t.sent.length = 0;
+      t.env.msw.use(
+        http.get(`${issuer}/.well-known/openid-configuration`, () => HttpResponse.json({ error: 'nope' }, { status })),
+        http.get(`${HOST}/.well-known/oauth-authorization-server/tenant-1`, () => HttpResponse.json(metadataOf(issuer))),
+      );
+      await expect(flowFor(issuer).authorizationUrl(), String(status)).resolves.toMatch(`${issuer}/authorize?`);
+      expect(wellKnown()).toEqual([`${issuer}/.well-known/openid-configuration`, `${HOST}/.well-known/oauth-authorization-server/tenant-1`]);
+    }
+  });
+
+  it('a 5xx or 429 is a retryable failure, not a fall-back; no metadata anywhere is a ConfigError', async () => {
+    t.start();
+    const issuer = `${HOST}/x`;
+    t.env.msw.use(http.get(`${issuer}/.well-known/openid-configuration`, () => HttpResponse.json({}, { status: 503 })));
+    expect(await failure(flowFor(issuer).authorizationUrl())).toMatchObject({ code: 'TF_LOGIN_FAILED', retryable: true });
+    t.env.msw.use(
+      http.get(`${issuer}/.well-known/openid-configuration`, () => HttpResponse.json({}, { status: 404 })),
+      http.get(`${HOST}/.well-known/oauth-authorization-server/x`, () => HttpResponse.json({}, { status: 404 })),
+    );
+    expect(isConfigError(await failure(flowFor(issuer).authorizationUrl()))).toBe(true);
+  });
+
+  it('metadata for another issuer (mix-up, RFC 8414 §3.3) or with endpoints that are not http(s) URLs is refused', async () => {
+    t.start();
+    for (const body of [metadataOf(`${HOST}/other`), metadataOf(`${HOST}/y`, { token_endpoint: 'javascript:alert(1)' }), metadataOf(`${HOST}/y`, { end_session_endpoint: 'data:,x' })]) {
+      t.env.msw.use(http.get(`${HOST}/y/.well-known/openid-configuration`, () => HttpResponse.json(body)));
+      expect(isConfigError(await failure(flowFor(`${HOST}/y`).authorizationUrl()))).toBe(true);
+    }
+  });
+});
