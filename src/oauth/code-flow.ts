@@ -67,6 +67,9 @@ export interface CodeFlow {
   logout(options?: EndSessionOptions): Promise<{ revocation: Promise<boolean>; endSessionUrl: string | null }>;
 }
 
+/** Where the client's own endpoint URLs are kept once a flow has replaced them. */
+const CONFIGURED = Symbol.for('tokenflight.code-flow.configured-urls');
+
 /** Parameters the flow sets itself: never taken from `params`. */
 const RESERVED = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce'];
 /** Provider errors that may go away when tried again. */
@@ -130,8 +133,12 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     }));
   };
   // From now on every refresh, revocation (and password login, if configured) goes to the discovered endpoints.
-  const configured = endpoint.urls;
-  if (issuer !== undefined) {
+  // Wrapped over the client's own URLs, never over an earlier flow's: a flow made again (on every render of a
+  // component) replaces the last one instead of stacking one more discovery per call.
+  const holder = endpoint as typeof endpoint & { [CONFIGURED]?: typeof endpoint.urls };
+  const configured = (holder[CONFIGURED] ??= endpoint.urls);
+  if (issuer === undefined) endpoint.urls = configured;
+  else {
     endpoint.urls = async () => {
       const { login } = await configured();
       try {

@@ -68,3 +68,15 @@ describe('discovery against providers shaped like the big ones', () => {
     }
   });
 });
+
+describe('one client, several flows', () => {
+  it('a flow made again (inside a React component, on every render) does not stack discovery: one fetch, the newest flow wins', async () => {
+    t.start();
+    const auth = t.client();
+    for (let i = 0; i < 5; i++) codeFlow(auth, { issuer: 'https://auth.test', redirectUri: REDIRECT, store: inspectableStore() });
+    await auth.login({ username: 'ada', password: 'lovelace' });
+    await auth.refresh();
+    expect(wellKnown()).toHaveLength(1);
+    expect(t.sent.filter((s) => s.body.includes('grant_type=refresh_token')).map((s) => new URL(s.url).pathname)).toEqual(['/oauth/token']);
+  });
+});
