@@ -3,7 +3,7 @@ import { ConfigError, LoginError } from '../errors';
 import { EndpointFailureError, oauthErrorCode } from '../endpoint/failure';
 import { INTERNALS, type ClientInternals } from '../internals';
 import type { SessionSnapshot } from '../session/snapshot';
-import { discover, type ProviderMetadata } from './discovery';
+import { discover, isOpenIdProvider, type ProviderMetadata } from './discovery';
 import { readCallback, refused } from './callback';
 import { checkIdToken } from './id-token';
 import { randomValue, s256, type CryptoLike } from './pkce';
@@ -29,7 +29,7 @@ export interface CodeFlowOptions {
   endSessionEndpoint?: string;
   /** Where the provider sends the browser back to, exactly as registered. */
   redirectUri: string;
-  /** Scope of the authorization request; with `openid` (which needs `issuer`), a nonce is sent and an ID token is required. @default the client's `scope`, else `'openid'` with an `issuer` and none without */
+  /** Scope of the authorization request; with `openid` (which needs `issuer`), a nonce is sent and an ID token is required. @default the client's `scope`, else `'openid'` for an OpenID provider and none for a plain OAuth 2.0 server */
   scope?: string;
   /** Parameters added to every authorization request (e.g. `audience`, `resource`). @default {} */
   params?: AuthorizationParams;
@@ -116,8 +116,9 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   } catch {
     throw new ConfigError('`redirectUri` must be an absolute URL.');
   }
-  // Without an issuer there is nothing to check an ID token against: no `openid` unless asked for (and then refused).
-  const scope = options.scope ?? internals.options.scope ?? (options.issuer === undefined ? undefined : 'openid');
+  // By default `openid` only for an OpenID provider: without an issuer there is nothing to check an ID token
+  // against, and a plain OAuth 2.0 server (RFC 8414) would answer without one.
+  const scope = options.scope ?? internals.options.scope;
   const store = options.store ?? defaultTransactionStore();
   const maxAge = options.maxAge ?? 600_000;
   const tolerance = options.clockTolerance ?? 300_000;
@@ -154,8 +155,9 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   async function authorizationUrl(params: AuthorizationParams = {}): Promise<string> {
     const all: AuthorizationParams = { ...options.params, ...params };
     for (const name of RESERVED) if (all[name] !== undefined) throw new ConfigError(`\`${name}\` is set by the code flow itself.`);
-    const authorizeAt = issuer === undefined ? (options.authorizationEndpoint ?? '') : (await metadata()).authorization_endpoint;
-    const requestScope = typeof all.scope === 'string' ? all.scope : scope;
+    const provider = issuer === undefined ? null : await metadata();
+    const authorizeAt = provider === null ? (options.authorizationEndpoint ?? '') : provider.authorization_endpoint;
+    const requestScope = typeof all.scope === 'string' ? all.scope : (scope ?? (provider !== null && isOpenIdProvider(provider) ? 'openid' : undefined));
     const openid = requestScope?.split(' ').includes('openid') === true;
     // Checked before the redirect: an ID token that cannot be checked would be found out only after the code was spent.
     if (openid && issuer === undefined) throw new ConfigError('OpenID sign-in (scope `openid`) needs the `issuer` to check the ID token.');

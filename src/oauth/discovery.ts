@@ -11,7 +11,13 @@ export interface ProviderMetadata {
   readonly code_challenge_methods_supported?: readonly string[];
   readonly authorization_response_iss_parameter_supported?: boolean;
   readonly dpop_signing_alg_values_supported?: readonly string[];
+  readonly scopes_supported?: readonly string[];
+  readonly id_token_signing_alg_values_supported?: readonly string[];
 }
+
+/** An OpenID provider (OIDC Discovery §3: `id_token_signing_alg_values_supported` is REQUIRED), not a plain OAuth 2.0 server. */
+export const isOpenIdProvider = (metadata: ProviderMetadata): boolean =>
+  Array.isArray(metadata.id_token_signing_alg_values_supported) || (Array.isArray(metadata.scopes_supported) && metadata.scopes_supported.includes('openid'));
 
 const isUrl = (value: unknown): value is string => {
   if (typeof value !== 'string') return false;

@@ -80,3 +80,28 @@ describe('one client, several flows', () => {
     expect(t.sent.filter((s) => s.body.includes('grant_type=refresh_token')).map((s) => new URL(s.url).pathname)).toEqual(['/oauth/token']);
   });
 });
+
+describe('a plain OAuth 2.0 server found by its issuer', () => {
+  it('gets no openid scope by default (no nonce, no ID token required); an OpenID provider does', async () => {
+    const server = t.start();
+    const plain = 'https://auth.test/plain';
+    t.env.msw.use(
+      http.get(`${plain}/.well-known/openid-configuration`, () => HttpResponse.json({}, { status: 404 })),
+      http.get('https://auth.test/.well-known/oauth-authorization-server/plain', () =>
+        HttpResponse.json({ ...metadataOf(plain), authorization_endpoint: 'https://auth.test/oauth/authorize', token_endpoint: 'https://auth.test/oauth/token', scopes_supported: ['read', 'write'] }),
+      ),
+    );
+    const flow = flowFor(plain);
+    const url = new URL(await flow.authorizationUrl());
+    expect(url.searchParams.has('nonce')).toBe(false);
+    expect(url.searchParams.has('scope')).toBe(false);
+    const callback = new URL(await (await import('./support')).consent(url.href));
+    callback.searchParams.set('iss', plain); // the reference server names its origin
+    await expect(flow.complete(callback.href)).resolves.toMatchObject({ status: 'authenticated', user: null });
+    expect(server.counters.codesExchanged).toBe(1);
+
+    const oidc = new URL(await flowFor('https://auth.test').authorizationUrl());
+    expect(oidc.searchParams.get('scope')).toBe('openid');
+    expect(oidc.searchParams.has('nonce')).toBe(true);
+  });
+});
