@@ -220,12 +220,13 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
 
   async function finish(callback: URL): Promise<SessionSnapshot> {
     const { state, code, error, iss } = readCallback(callback.searchParams);
+    // Read before the state is spent: a provider that cannot be reached now leaves the callback usable once it can.
+    const advertised = issuer === undefined ? false : (await metadata()).authorization_response_iss_parameter_supported === true;
     // The state is looked up, then removed: single use. Unknown here = another tab's request, a reload that lost it, or forged.
     const transaction = state === null ? null : await takeTransaction(store, state, clock.now());
     if (transaction === null) throw refused('unknown or reused state', 'invalid_state');
     if (!sameEndpoint(callback, new URL(transaction.redirectUri))) throw refused('redirect URI', 'invalid_state');
     // RFC 9207 §2.4: the issuer that answered must be the one asked (mix-up defence), on errors too.
-    const advertised = issuer === undefined ? false : (await metadata()).authorization_response_iss_parameter_supported === true;
     if ((iss !== null && issuer !== undefined && iss !== issuer) || (iss === null && advertised)) throw refused('issuer', 'iss_mismatch');
     // RFC 6749 §4.1.2.1: an error answer; a code beside it is never exchanged, its description never repeated.
     if (error !== null) {

@@ -1,6 +1,8 @@
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
+import { codeFlow } from '../../src';
 import { record } from '../client/support';
-import { consent, setupCodeFlow } from './support';
+import { consent, ISSUER, REDIRECT, setupCodeFlow } from './support';
 
 const t = setupCodeFlow();
 
@@ -98,5 +100,19 @@ describe('redirect URIs', () => {
     const { flow } = t.flow(t.client(), { redirectUri: 'com.example.app://callback' });
     expect(flow.isCallback('com.example.app://callback?code=c&state=s')).toBe(true);
     expect(flow.isCallback('org.evil.app://callback?code=c&state=s')).toBe(false);
+  });
+});
+
+describe('a callback that meets a provider outage', () => {
+  it('discovery down when the callback arrives (after a reload): a retryable error, and the same callback works once it is back', async () => {
+    const server = t.start();
+    const { store, callback } = await authorized();
+    // The page reloaded on the callback: a new client and flow (nothing discovered yet), the same sessionStorage.
+    const after = codeFlow(t.client(), { issuer: ISSUER, redirectUri: REDIRECT, store });
+    t.env.msw.use(http.get(`${ISSUER}/.well-known/openid-configuration`, () => HttpResponse.error()));
+    expect(await failure(after.complete(callback))).toMatchObject({ code: 'TF_LOGIN_FAILED', retryable: true });
+    t.env.msw.resetHandlers(...server.handlers);
+    await expect(after.complete(callback)).resolves.toMatchObject({ status: 'authenticated' });
+    expect(server.counters.codesExchanged).toBe(1);
   });
 });
