@@ -155,6 +155,8 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   async function authorizationUrl(params: AuthorizationParams = {}): Promise<string> {
     const all: AuthorizationParams = { ...options.params, ...params };
     for (const name of RESERVED) if (all[name] !== undefined) throw new ConfigError(`\`${name}\` is set by the code flow itself.`);
+    // complete() reads the answer from the query (RFC 6749 §4.1.2): a fragment or form_post answer would never be seen.
+    if (all.response_mode !== undefined && all.response_mode !== 'query') throw new ConfigError('`response_mode` must be `query`: complete() reads the callback query.');
     const provider = issuer === undefined ? null : await metadata();
     const authorizeAt = provider === null ? (options.authorizationEndpoint ?? '') : provider.authorization_endpoint;
     const requestScope = typeof all.scope === 'string' ? all.scope : (scope ?? (provider !== null && isOpenIdProvider(provider) ? 'openid' : undefined));

@@ -82,6 +82,13 @@ describe('hostile and repeated callbacks', () => {
 });
 
 describe('redirect URIs', () => {
+  it('refuses a response_mode whose answer complete() would never see (fragment, form_post)', async () => {
+    t.start();
+    const { flow } = t.flow(t.client());
+    for (const mode of ['fragment', 'form_post']) await expect(flow.authorizationUrl({ response_mode: mode })).rejects.toMatchObject({ code: 'TF_CONFIG' });
+    await expect(flow.authorizationUrl({ response_mode: 'query' })).resolves.toContain('response_mode=query');
+  });
+
   it('sends the redirect URI exactly as registered (no trailing slash added, no normalisation: OAuth 2.1 exact match)', async () => {
     const server = t.start({ clients: [{ clientId: 'tokenflight', redirectUris: ['http://app.test'] }] });
     const auth = t.client();
