@@ -1,4 +1,4 @@
-import { isProofRefused, isResourceNonceChallenge, isTokenEndpointNonceChallenge } from './challenge';
+import { isNonceChallenge, isProofRefused } from './challenge';
 import type { createNonceCache } from './nonces';
 import type { createServerClocks } from './server-clocks';
 import { createProof, type Sha256 } from './proof';
@@ -18,8 +18,6 @@ export interface ProvenSend {
   readonly signer: DpopSigner;
   /** Resource requests: the bound access token (`Authorization: DPoP`, `ath`). */
   readonly accessToken?: string;
-  /** `as`: a 400 `use_dpop_nonce` body; `rs`: a 401 DPoP `use_dpop_nonce` challenge. */
-  readonly face: 'as' | 'rs';
   /** False for stream bodies: a nonce challenge then goes to the caller. */
   readonly replayable: boolean;
 }
@@ -62,10 +60,7 @@ export async function sendWithProof(request: Request, send: Send, how: ProvenSen
   }
   ctx.nonces.remember(request.url, first);
   const clockWasOff = ctx.clocks.learn(request.url, first);
-  const again =
-    spare !== null &&
-    ((first.headers.has('dpop-nonce') && (how.face === 'rs' ? isResourceNonceChallenge(first) : await isTokenEndpointNonceChallenge(first))) ||
-      (clockWasOff && (await isProofRefused(first, how.face))));
+  const again = spare !== null && ((await isNonceChallenge(first)) || (clockWasOff && (await isProofRefused(first))));
   if (!again) {
     release();
     return first;

@@ -111,7 +111,7 @@ export function dpop(options: DpopOptions = {}): DpopOption {
           const request = input instanceof Request ? input : new Request(input, init);
           const extra = input instanceof Request ? init : undefined;
           const { signer, jkt } = await key();
-          const response = await sendWithProof(request, (signed) => fetch(signed, extra), { signer, face: 'as', replayable: true }, ctx);
+          const response = await sendWithProof(request, (signed) => fetch(signed, extra), { signer, replayable: true }, ctx);
           proved.set(response, jkt);
           return response;
         },
@@ -131,7 +131,7 @@ export function dpop(options: DpopOptions = {}): DpopOption {
         async present(request, jkt, accessToken, send, replayable) {
           if (!(await holdsKey(jkt))) throw new SessionEndedError(DPOP_KEY_LOST);
           const { signer } = await key();
-          return sendWithProof(request, send, { signer, accessToken, face: 'rs', replayable }, ctx);
+          return sendWithProof(request, send, { signer, accessToken, replayable }, ctx);
         },
         isTokenRejected: isDpopTokenRejected,
         observe: (persistence) => ({
