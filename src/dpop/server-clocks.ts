@@ -24,7 +24,8 @@ export function createServerClocks(now: () => number) {
     learn(url: string, response: Response): boolean {
       const origin = originOf(url);
       const date = Date.parse(response.headers.get('date') ?? '');
-      if (origin === undefined || !Number.isFinite(date)) return false;
+      // An answer from a cache (RFC 9111 §5.1 `Age`) tells when it was first made, not the time now.
+      if (origin === undefined || !Number.isFinite(date) || response.headers.has('age')) return false;
       const offset = date - now();
       const next = Math.abs(offset) < MIN_SKEW_MS ? 0 : offset;
       if (Math.abs(next - (skews.get(origin) ?? 0)) < MIN_SKEW_MS) return false;

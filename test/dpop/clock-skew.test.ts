@@ -39,3 +39,18 @@ describe('DPoP proofs from a device whose clock is off (RFC 9449 §11.1)', () =>
     expect(env.to('/auth/login')).toHaveLength(1);
   });
 });
+
+describe('what the server clock is learnt from', () => {
+  it('not from an answer a cache kept (it has an Age): the Date of a stale copy never moves iat', async () => {
+    const { http, HttpResponse } = await import('msw');
+    const server = env.server();
+    const auth = env.dpopClient();
+    await signIn(auth);
+    const stale = new Date(Date.now() - 3_600_000).toUTCString();
+    env.msw.use(http.get(`${server.origin}/api/cached`, () => HttpResponse.json({ ok: true }, { headers: { Date: stale, Age: '3600' } })));
+    await auth.http.get('api/cached').json();
+    await auth.http.get('api/me').json();
+    expect(Math.abs(Number(env.to('/api/me')[0]?.claims?.['iat']) - Date.now() / 1000)).toBeLessThan(5);
+    expect(server.counters.dpopProofsRejected).toEqual({});
+  });
+});
