@@ -5,20 +5,10 @@ import { INTERNALS, type ClientInternals } from '../internals';
 import type { SessionSnapshot } from '../session/snapshot';
 import { discover, isOpenIdProvider, type ProviderMetadata } from './discovery';
 import { readCallback, refused } from './callback';
+import { checkParams, maxAgeOf, type AuthorizationParams } from './params';
 import { checkIdToken } from './id-token';
 import { randomValue, s256, type CryptoLike } from './pkce';
 import { defaultTransactionStore, saveTransaction, takeTransaction, type TransactionStore } from './transactions';
-
-/** Extra authorization request parameters: `prompt`, `login_hint`, `acr_values`, `max_age`, `ui_locales`, `resource` (RFC 8707), or any other. */
-export type AuthorizationParams = Readonly<Record<string, string | number | readonly string[] | undefined>> & {
-  readonly prompt?: string;
-  readonly login_hint?: string;
-  readonly acr_values?: string;
-  readonly max_age?: number;
-  readonly ui_locales?: string;
-  readonly resource?: string | readonly string[];
-  readonly scope?: string;
-};
 
 export interface CodeFlowOptions {
   /** The provider's issuer identifier: its metadata (RFC 8414 / OpenID Connect Discovery) gives every endpoint. */
@@ -67,25 +57,17 @@ export interface CodeFlow {
   logout(options?: EndSessionOptions): Promise<{ revocation: Promise<boolean>; endSessionUrl: string | null }>;
 }
 
+export type { AuthorizationParams } from './params';
+
 /** Where the client's own endpoint URLs are kept once a flow has replaced them. */
 const CONFIGURED = Symbol.for('tokenflight.code-flow.configured-urls');
 
-/** Parameters the flow sets itself: never taken from `params`. */
-const RESERVED = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce'];
 /** Provider errors that may go away when tried again. */
 const TEMPORARY = ['temporarily_unavailable', 'server_error'];
 
 const browser = () => globalThis as { location?: { href: string; assign(url: string): void }; history?: { state: unknown; replaceState(data: unknown, unused: string, url: string): void } };
 /** Same scheme, host, port and path (an app scheme's origin is always "null": the scheme itself must match). */
 const sameEndpoint = (a: URL, b: URL) => a.protocol === b.protocol && a.host === b.host && a.pathname === b.pathname;
-
-/** OIDC Core §3.1.2.1 `max_age`: seconds, a non-negative integer. */
-function maxAgeOf(value: AuthorizationParams[string]): number | null {
-  if (value === undefined) return null;
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new ConfigError('`max_age` must be a non-negative integer (seconds).');
-  return seconds;
-}
 
 function internalsOf(auth: AuthClient): ClientInternals {
   const internals = (auth as unknown as Record<symbol, ClientInternals | undefined>)[INTERNALS];
@@ -154,9 +136,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
 
   async function authorizationUrl(params: AuthorizationParams = {}): Promise<string> {
     const all: AuthorizationParams = { ...options.params, ...params };
-    for (const name of RESERVED) if (all[name] !== undefined) throw new ConfigError(`\`${name}\` is set by the code flow itself.`);
-    // complete() reads the answer from the query (RFC 6749 §4.1.2): a fragment or form_post answer would never be seen.
-    if (all.response_mode !== undefined && all.response_mode !== 'query') throw new ConfigError('`response_mode` must be `query`: complete() reads the callback query.');
+    checkParams(all);
     const provider = issuer === undefined ? null : await metadata();
     const authorizeAt = provider === null ? (options.authorizationEndpoint ?? '') : provider.authorization_endpoint;
     const requestScope = typeof all.scope === 'string' ? all.scope : (scope ?? (provider !== null && isOpenIdProvider(provider) ? 'openid' : undefined));
