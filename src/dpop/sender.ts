@@ -52,6 +52,8 @@ export async function sendWithProof(request: Request, send: Send, how: ProvenSen
   const spare = !how.replayable ? null : request.body === null ? request : request.clone();
   const release = () => void (spare !== request ? spare?.body?.cancel().catch(() => undefined) : undefined);
   let first: Response;
+  // The offset this proof's `iat` is made with: a proof refused for its time is sent again only if the server's `Date` says it was off.
+  const used = ctx.clocks.skew(request.url);
   try {
     first = await send(await withProof(request, how, ctx));
   } catch (error) {
@@ -59,8 +61,8 @@ export async function sendWithProof(request: Request, send: Send, how: ProvenSen
     throw error;
   }
   ctx.nonces.remember(request.url, first);
-  const clockWasOff = ctx.clocks.learn(request.url, first);
-  const again = spare !== null && ((await isNonceChallenge(first)) || (clockWasOff && (await isProofRefused(first))));
+  ctx.clocks.learn(request.url, first);
+  const again = spare !== null && ((await isNonceChallenge(first)) || (ctx.clocks.wasOff(request.url, used) && (await isProofRefused(first))));
   if (!again) {
     release();
     return first;

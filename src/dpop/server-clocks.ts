@@ -17,20 +17,23 @@ const originOf = (url: string): string | undefined => {
  */
 export function createServerClocks(now: () => number) {
   const skews = new Map<string, number>();
+  const skew = (url: string): number => skews.get(originOf(url) ?? '') ?? 0;
   return {
+    /** The server of `url`'s clock minus ours (ms): what a proof made now would be corrected by. */
+    skew,
     /** Now on the clock of the server of `url` (epoch ms). */
-    at: (url: string): number => now() + (skews.get(originOf(url) ?? '') ?? 0),
-    /** Learns from an answer's `Date`; true when the clock the last proof used was off by more than the tolerance. */
-    learn(url: string, response: Response): boolean {
+    at: (url: string): number => now() + skew(url),
+    /** Learns from an answer's `Date`; changes nothing while the known offset is within the tolerance. */
+    learn(url: string, response: Response): void {
       const origin = originOf(url);
       const date = Date.parse(response.headers.get('date') ?? '');
       // An answer from a cache (RFC 9111 §5.1 `Age`) tells when it was first made, not the time now.
-      if (origin === undefined || !Number.isFinite(date) || response.headers.has('age')) return false;
+      if (origin === undefined || !Number.isFinite(date) || response.headers.has('age')) return;
       const offset = date - now();
       const next = Math.abs(offset) < MIN_SKEW_MS ? 0 : offset;
-      if (Math.abs(next - (skews.get(origin) ?? 0)) < MIN_SKEW_MS) return false;
-      skews.set(origin, next);
-      return true;
+      if (Math.abs(next - (skews.get(origin) ?? 0)) >= MIN_SKEW_MS) skews.set(origin, next);
     },
+    /** Whether a proof made with `used` as the offset was on a clock the server sees as off. */
+    wasOff: (url: string, used: number): boolean => Math.abs(skew(url) - used) >= MIN_SKEW_MS,
   };
 }

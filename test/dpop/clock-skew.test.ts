@@ -31,6 +31,17 @@ describe('DPoP proofs from a device whose clock is off (RFC 9449 §11.1)', () =>
     });
   }
 
+  it('the server clock jumps while 5 requests are on their way: each refused one is sent again once, all succeed', async () => {
+    const server = env.server();
+    const auth = env.dpopClient({ autoRefresh: false });
+    await signIn(auth);
+    server.setClockOffset(120_000); // past the 60 s proof window, within the access token's life
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => auth.http.get(`api/items/${i}`).json<{ id: string }>()));
+    expect(results.map((r) => r.id)).toEqual(['0', '1', '2', '3', '4']);
+    expect(server.counters.dpopProofsRejected).toEqual({ iat: 5 });
+    expect(env.wire.filter((entry) => entry.path.startsWith('/api/items/'))).toHaveLength(10);
+  });
+
   it('a proof refused for another reason than time is not sent again', async () => {
     const server = env.server();
     const auth = env.dpopClient();
