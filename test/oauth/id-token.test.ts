@@ -48,6 +48,21 @@ describe('ID token checks beyond the basics (OIDC Core §3.1.3.7)', () => {
     await expect(flow.complete(await consent(await flow.authorizationUrl({ max_age: 0 })))).resolves.toMatchObject({ status: 'authenticated' });
   });
 
+  it('accepts aud as an array with azp = client id, and an iss parameter the provider did not advertise when it matches', async () => {
+    const server = t.start();
+    const replaced = replaceIdToken(server, (nonce, now) => ({ ...claimsAt(nonce, now), aud: ['tokenflight', 'https://api.test'], azp: 'tokenflight' }));
+    t.env.msw.use(
+      http.get(`${ISSUER}/.well-known/openid-configuration`, async ({ request }) => {
+        const { authorization_response_iss_parameter_supported: _dropped, ...rest } = (await (await server.handle(request)).json()) as Record<string, unknown>;
+        return HttpResponse.json(rest);
+      }),
+    );
+    const { flow } = t.flow(t.client());
+    const url = await flow.authorizationUrl();
+    replaced.sent(url);
+    await expect(flow.complete(await consent(url))).resolves.toMatchObject({ status: 'authenticated', user: { aud: ['tokenflight', 'https://api.test'] } });
+  });
+
   it('an ID token without sub is refused (OIDC Core §2)', async () => {
     const server = t.start();
     const replaced = replaceIdToken(server, (nonce, now) => {
