@@ -62,24 +62,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const dpop = options.dpop?.create(o) ?? null;
   const stored = createPersistence(o.storage, o.storageKey, () => o.clock.now(), { clock: o.clock, ms: o.timeout });
   const persistence = dpop?.observe(stored) ?? stored;
-  const endpoint = createTokenEndpoint({
-    fetch: o.fetch,
-    clock: o.clock,
-    timeout: o.timeout,
-    protocol: o.protocol,
-    loginUrl: o.loginUrl,
-    refreshUrl: o.refreshUrl,
-    revokeUrl: o.revokeUrl,
-    cookie: o.cookie,
-    clientId: o.clientId,
-    clientSecret: o.clientSecret,
-    scope: o.scope,
-    audience: o.audience,
-    deviceInfo: o.deviceInfo,
-    customRefresh: o.customRefresh,
-    headers: o.endpointHeaders,
-    dpop,
-  });
+  // The resolved options carry the endpoint's settings under the same names.
+  const endpoint = createTokenEndpoint({ ...o, headers: o.endpointHeaders, dpop });
   // Revocation retries a transient failure later (bounded) and reports giving up as `session:error`.
   const revoker = createRevoker({
     attempt: endpoint.revokeOnce,

@@ -12,8 +12,8 @@ import { memoryStorage } from './session/storage/memory';
 import { DEFAULT_STORAGE_KEY } from './session/storage/codec';
 import type { StorageAdapter } from './session/storage/types';
 import { defaultMargin } from './session/token-set';
-import { broadcastChannel } from './sync/broadcast';
-import { webLocks, type LockManager, type LockManagerLike } from './sync/lock';
+import type { LockManager } from './sync/lock';
+import { webLocksOn, type LockManagerLike } from './sync/web-locks';
 import type { SyncChannel } from './sync/messages';
 
 /** Paths (resolved against `baseUrl`) or absolute URLs of the auth endpoints. */
@@ -72,7 +72,7 @@ export interface AuthClientOptions {
   storageKey?: string;
   /** Cross-tab lock around refresh. @default webLocks() when `storage` is shared with other tabs (not memory or sessionStorage), and in a browser's cookie mode; without Web Locks, the storage's own `lock` (webStorage: a lease in localStorage) */
   lock?: LockManager | false;
-  /** Cross-tab channel. @default broadcastChannel('tokenflight:' + storageKey) when `storage` is shared with other tabs */
+  /** Cross-tab channel. @default the shared `storage`'s own channel: `broadcastChannel('tokenflight:' + storageKey)` with `webStorage`; none for a store without one */
   channel?: SyncChannel | false;
   /** Longest wait for the cross-tab lock before refreshing without it (ms). @default 10000 */
   lockTimeout?: number;
@@ -115,33 +115,30 @@ export interface AuthClientOptions {
   debug?: (entry: DebugEntry) => void;
 }
 
-const url = (value: string, base: string | undefined, name: string): string => {
-  try {
-    return new URL(value, base).href;
-  } catch {
-    throw new ConfigError(`\`${name}\` is not a valid URL.`);
-  }
-};
-
 /**
  * Hosts that never leave this machine: W3C Secure Contexts §3.1 counts them as potentially trustworthy
  * (`localhost` and `*.localhost` per RFC 6761 §6.3, `127.0.0.0/8`, `[::1]`), so plain http to them
  * sends no token across a network. The URL parser has already normalised `127.1`, `0x7f.0.0.1`, case.
  */
-const isLoopback = (hostname: string): boolean => {
-  const host = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-};
+const LOOPBACK = /^((.*\.)?localhost|\[::1\]|127\.\d+\.\d+\.\d+)\.?$/;
 
 /**
- * Tokens travel only over TLS: RFC 6749 §3.1 and §3.2 (the endpoints that receive credentials and
- * refresh tokens), RFC 6750 §5.3 (Bearer tokens), OAuth 2.1 draft §1.5. Plain http is refused unless it
- * stays on this machine or the caller opted in with `allowInsecureHttp`.
+ * `value` parsed against `base`, or a `ConfigError` naming the option. Tokens travel only over TLS:
+ * RFC 6749 §3.1 and §3.2 (the endpoints that receive credentials and refresh tokens), RFC 6750 §5.3
+ * (Bearer tokens), OAuth 2.1 draft §1.5. Plain http is refused unless it stays on this machine or the
+ * caller opted in with `allowInsecureHttp` (`insecure`).
  */
-const requireTls = (href: string, name: string, allowInsecureHttp: boolean): void => {
-  const parsed = new URL(href);
-  if (parsed.protocol !== 'http:' || allowInsecureHttp || isLoopback(parsed.hostname)) return;
-  throw new ConfigError(`\`${name}\` (${parsed.origin}) is plain http:// to another host; tokens need TLS: use https://, or \`allowInsecureHttp: true\` in development.`);
+const parse = (value: string, base: string | undefined, name: string, insecure: boolean): URL => {
+  let parsed: URL;
+  try {
+    parsed = new URL(value, base);
+  } catch {
+    throw new ConfigError(`\`${name}\` is not a valid URL.`);
+  }
+  if (parsed.protocol === 'http:' && !insecure && !LOOPBACK.test(parsed.hostname)) {
+    throw new ConfigError(`\`${name}\` (${parsed.origin}) is plain http:// to another host; tokens need TLS: use https://, or \`allowInsecureHttp: true\` in development.`);
+  }
+  return parsed;
 };
 
 /** Header names and values fetch accepts (no CR/LF, no non-Latin-1), checked once instead of failing every login. */
@@ -168,26 +165,20 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
 export function normalizeOptions(options: AuthClientOptions) {
   if (typeof options !== 'object' || options === null) throw new ConfigError('Options are required.');
   if (typeof options.baseUrl !== 'string') throw new ConfigError('`baseUrl` is required.');
-  // A relative baseUrl ('/api/') resolves against the page; elsewhere it must be absolute.
-  const page = (globalThis as { location?: { href?: string } }).location?.href;
   const insecure = options.allowInsecureHttp === true;
+  // A relative baseUrl ('/api/') resolves against the page; elsewhere it must be absolute.
+  const base = parse(options.baseUrl.replace(/\/?$/, '/'), (globalThis as { location?: { href?: string } }).location?.href, 'baseUrl', insecure);
+  const baseUrl = base.href;
   /** An endpoint URL, resolved against `baseUrl` and held to the TLS rule. */
-  const endpoint = (value: string, name: string): string => {
-    const href = url(value, baseUrl, name);
-    requireTls(href, name, insecure);
-    return href;
-  };
-  const baseUrl = url(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`, page, 'baseUrl');
-  const origins = [baseUrl, ...(options.trustedOrigins ?? [])].map((origin, i) => {
-    const parsed = new URL(url(origin, baseUrl, i === 0 ? 'baseUrl' : 'trustedOrigins'));
+  const endpoint = (value: string, name: string): string => parse(value, baseUrl, `endpoints.${name}`, insecure).href;
+  const origins = [base, ...(options.trustedOrigins ?? []).map((origin) => parse(origin, baseUrl, 'trustedOrigins', insecure))].map((parsed, i) => {
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('Trusted origins must be http(s).');
     // fetch refuses URLs with credentials: every request would fail with a raw TypeError.
-    if (i === 0 && (parsed.username !== '' || parsed.password !== '')) throw new ConfigError('`baseUrl` must not contain credentials.');
+    if (i === 0 && (parsed.username || parsed.password)) throw new ConfigError('`baseUrl` must not contain credentials.');
     // An origin is scheme, host and port: a path, query or credentials would suggest a scoping that is not enforced.
-    if (i > 0 && (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '')) {
+    if (i > 0 && (parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username || parsed.password)) {
       throw new ConfigError('`trustedOrigins` takes origins (scheme, host, port), without a path.');
     }
-    requireTls(parsed.href, i === 0 ? 'baseUrl' : 'trustedOrigins', insecure);
     return parsed.origin;
   });
   const oauth = options.protocol === 'oauth';
@@ -204,14 +195,16 @@ export function normalizeOptions(options: AuthClientOptions) {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const navigatorLocks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  // The store brings its channel (webStorage: a BroadcastChannel), so a client on another store bundles none.
+  const broadcastChannel = (name: string) => options.storage?.channel?.(name) ?? null;
   return {
     baseUrl,
     origins,
     protocol: oauth ? ('oauth' as const) : ('json' as const),
-    loginUrl: login === false ? null : endpoint(login, 'endpoints.login'),
-    refreshUrl: endpoint(endpoints.refresh ?? (oauth ? 'oauth/token' : 'auth/refresh'), 'endpoints.refresh'),
-    revokeUrl: logout === false ? null : endpoint(logout, 'endpoints.logout'),
-    keysUrl: endpoint(endpoints.keys ?? 'auth/keys', 'endpoints.keys'),
+    loginUrl: login === false ? null : endpoint(login, 'login'),
+    refreshUrl: endpoint(endpoints.refresh ?? (oauth ? 'oauth/token' : 'auth/refresh'), 'refresh'),
+    revokeUrl: logout === false ? null : endpoint(logout, 'logout'),
+    keysUrl: endpoint(endpoints.keys ?? 'auth/keys', 'keys'),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     scope: options.scope,
@@ -226,7 +219,7 @@ export function normalizeOptions(options: AuthClientOptions) {
     // In a browser's cookie mode every tab presents the one cookie the browser holds, whatever the storage: the
     // lock keeps them from presenting it at once. (Elsewhere each client has its own cookie jar.)
     // Web Locks where the runtime has them, else the store's own lock (a lease in localStorage), else none.
-    lock: options.lock === false ? null : (options.lock ?? (shared || (options.cookie === true && inBrowser()) ? (navigatorLocks ? webLocks(navigatorLocks, clock) : (options.storage?.lock?.({ clock, random }) ?? null)) : null)),
+    lock: options.lock === false ? null : (options.lock ?? (shared || (options.cookie === true && inBrowser()) ? (navigatorLocks ? webLocksOn(navigatorLocks, clock) : (options.storage?.lock?.({ clock, random }) ?? null)) : null)),
     channel: options.channel === false ? null : (options.channel ?? (shared ? broadcastChannel(`tokenflight:${storageKey}`) : null)),
     lockTimeout: positive(options.lockTimeout, 10_000, 'lockTimeout'),
     fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),

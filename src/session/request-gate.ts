@@ -1,29 +1,21 @@
 import { DisposedError, RefreshError } from '../errors';
-import type { Epochs } from './epochs';
-import type { WaiterSet } from './guard';
+import type { Machine } from './machine';
 import type { Refresher } from './refresher';
+import { tokensOf } from './state';
 import type { TokenSet } from './token-set';
 
 /** How long a token the server refused right after a refresh is not refreshed again on a 401. */
 const REJECTED_COOLDOWN_MS = 10_000;
 
-/** What the gate reads from the session, at the moment it matters. */
-export interface GateSession {
-  readonly tokens: TokenSet | null;
-  readonly disposed: boolean;
-  isDue(tokens: TokenSet): boolean;
-  /** Resolves once the stored session has been read (immediately after). */
-  ready(signal?: AbortSignal | null): Promise<void> | undefined;
-}
-
 /**
  * What a request asks of the session: the token to send now (refreshed first when due or refused),
  * the token to replay with after a 401 (no second refresh for an older token), and the last check
  * before a send that the token's session has not ended. A transient failure's backoff is honoured
- * here: a request probes the endpoint at most every `backoff.base` (see `Refresher.blockedUntil`).
+ * here: a request probes the endpoint at most every `backoff.base` (see `retry-policy.ts`).
  */
-export function createRequestGate(deps: { session: GateSession; refresher: Refresher; epochs: Epochs; waiters: WaiterSet; now: () => number }) {
-  const { session, refresher, epochs, waiters, now } = deps;
+export function createRequestGate(machine: Machine, refresher: Refresher, ready: (signal?: AbortSignal | null) => Promise<void> | undefined) {
+  const { epochs, waiters, now, isDue } = machine;
+  const disposed = () => machine.read().kind === 'disposed';
   /** The token set a server refused (401) whose refresh has not succeeded yet: never sent again. */
   let refused: TokenSet | null = null;
   let rejected: { generation: number; at: number } | null = null;
@@ -37,14 +29,14 @@ export function createRequestGate(deps: { session: GateSession; refresher: Refre
 
     /** The token set a request should use now: waits for hydration and any refresh; refreshes first when due. */
     async usable(signal?: AbortSignal | null): Promise<TokenSet | null> {
-      if (session.disposed) throw new DisposedError();
+      if (disposed()) throw new DisposedError();
       signal?.throwIfAborted();
-      await session.ready(signal);
-      const t = session.tokens;
+      await ready(signal);
+      const t = tokensOf(machine.read());
       if (t === null) return null;
-      if (refresher.inflight === null) {
-        if (!session.isDue(t) && t !== refused) return t;
-        const until = refresher.blockedUntil('request');
+      if (refresher.current() === null) {
+        if (!isDue(t) && t !== refused) return t;
+        const until = refresher.blocked('request');
         if (until !== null) {
           if (!isDead(t)) return t;
           throw refresher.backingOff(until);
@@ -55,7 +47,7 @@ export function createRequestGate(deps: { session: GateSession; refresher: Refre
       } catch (error) {
         // A failed early refresh must not fail a request whose token is still valid.
         // (The same access token may come back in a new set that only kept a rotated refresh token.)
-        const kept = session.tokens;
+        const kept = tokensOf(machine.read());
         if (error instanceof RefreshError && kept !== null && kept.accessToken === t.accessToken && !isDead(kept) && t !== refused) return kept;
         throw error;
       }
@@ -63,26 +55,28 @@ export function createRequestGate(deps: { session: GateSession; refresher: Refre
 
     /** Throws when `t` belongs to a session that has ended here: checked right before a request is sent with it. */
     assertCurrent(t: TokenSet): void {
-      if (session.disposed) throw new DisposedError();
-      epochs.assertCurrent(t);
+      const s = machine.read();
+      if (s.kind === 'disposed') throw new DisposedError();
+      epochs.assertCurrent(t, s.epoch);
     },
 
     /** After a 401 for `sent`: the newer token of the same session (no refresh if one already exists), `null` when signed out; an ended session's error. */
     async afterUnauthorized(sent: TokenSet, signal?: AbortSignal | null): Promise<TokenSet | null> {
-      if (session.disposed) throw new DisposedError();
+      const s = machine.read();
+      if (s.kind === 'disposed') throw new DisposedError();
       // The session this request's token belonged to ended while it was on the way (a logout, a new
       // login): it gets the error that ended it, never a replay with another session's token.
-      epochs.assertNotEnded(sent);
-      const t = session.tokens;
+      epochs.assertNotEnded(sent, s.epoch);
+      const t = tokensOf(s);
       if (t === null) return null;
-      const inflight = refresher.inflight;
+      const inflight = refresher.current();
       if (t.generation > sent.generation && t.accessToken !== null && inflight === null) return t;
       // The server refused this very token right after it was issued: another refresh would not help.
       if (inflight === null && rejected?.generation === t.generation && now() - rejected.at < REJECTED_COOLDOWN_MS) return null;
       if (inflight === null) {
         // Until a refresh succeeds, this token is not sent again (not even after a resume).
         refused = t;
-        const until = refresher.blockedUntil('request');
+        const until = refresher.blocked('request');
         if (until !== null) throw refresher.backingOff(until);
       }
       const next = await waiters.wait(refresher.refresh('unauthorized'), signal);

@@ -1,21 +1,9 @@
 import type { Note } from '../diagnostics';
-import type { Persistence } from './persistence';
+import type { Machine } from './machine';
+import type { LoadResult, Persistence } from './persistence';
 import { supersedes } from './refresh-flow';
-import { sameSessionId } from './token-set';
-import type { SessionCore } from './refresher';
-
-/** What following other tabs needs from the coordinator's state machine. */
-export interface SyncCore extends Pick<SessionCore, 'tokens' | 'epoch' | 'disposed' | 'persisted' | 'commit' | 'end' | 'replacedBy'> {
-  /** Generation at which the current session started, and when (local clock). */
-  readonly startGeneration: number;
-  readonly startedAt: number;
-  readonly refreshing: boolean;
-  /** A login is writing its own session: what the store shows meanwhile is settled after it. */
-  readonly starting: boolean;
-  /** A session is about to be adopted while signed out: starts a new epoch. */
-  beginEpoch(): void;
-  sawGeneration(generation: number): void;
-}
+import type { Active, SessionState } from './state';
+import { sameSessionId, type TokenSet } from './token-set';
 
 /** A logout another tab announced: the session it ended, when, and the highest generation it knew. */
 export interface RemoteLogout {
@@ -24,58 +12,78 @@ export interface RemoteLogout {
   generation: number;
 }
 
+/** What the store, changed by another context, means for this client's session. */
+export type Follow =
+  /** Another session is in the store (another tab signed in): it starts here, ending this one. */
+  | { kind: 'other-session'; tokens: TokenSet }
+  /** Newer tokens of this session. */
+  | { kind: 'newer'; tokens: TokenSet }
+  /** Emptied by another tab (a logout, a rejected refresh token): this session ends. */
+  | { kind: 'ended' }
+  | { kind: 'nothing' };
+
+/** `refreshing`: a refresh of this session is in flight (it re-reads the store under the lock and adopts from there). */
+export function follow(loaded: LoadResult, s: SessionState, refreshing: boolean): Follow {
+  const t = s.kind === 'active' ? s.tokens : null;
+  if (loaded.kind === 'session') {
+    const stored = loaded.tokens;
+    if (t === null || !sameSessionId(stored.sessionId, t.sessionId)) return { kind: 'other-session', tokens: stored };
+    return !refreshing && supersedes(stored, t) ? { kind: 'newer', tokens: stored } : { kind: 'nothing' };
+  }
+  // Emptied even in the middle of a refresh of ours: that refresh cannot land.
+  return s.kind === 'active' && s.persisted ? { kind: 'ended' } : { kind: 'nothing' };
+}
+
+/**
+ * Whether another tab's logout ends `s`: the session it named, and every session that started here
+ * no later than the logout — also one that never reached the store (a failed write). A session that
+ * began after it (a login here since) is kept.
+ */
+export const logoutEnds = (message: RemoteLogout, s: Active): boolean =>
+  (message.sid !== null && sameSessionId(message.sid, s.tokens.sessionId)) || (message.at !== null ? s.since.at <= message.at : s.since.generation <= message.generation);
+
+export interface StorageSyncDeps {
+  machine: Machine;
+  persistence: Persistence;
+  /** A login is writing its own session: what the store shows meanwhile is settled after it. */
+  starting: () => boolean;
+  /** A refresh of this session is in flight. */
+  refreshing: () => boolean;
+  note: Note;
+}
+
 /** Follows what other tabs (or instances) sharing the store did: newer tokens, another login, or a logout. */
-export function createStorageSync(core: SyncCore, persistence: Persistence, note: Note = null) {
+export function createStorageSync({ machine, persistence, starting, refreshing, note }: StorageSyncDeps) {
   /** The shared key changed (storage event, or a broadcast): adopt newer tokens, follow another session, or its removal. */
   async function syncFromStorage(): Promise<void> {
-    if (core.disposed || core.starting) return;
-    const epoch = core.epoch;
+    const before = machine.read();
+    if (before.kind === 'disposed' || starting()) return;
     const loaded = await persistence.load().catch(() => null);
+    const s = machine.read();
     // A logout, login or end happened while the store was read: what was read predates it.
-    if (loaded === null || core.disposed || core.starting || core.epoch !== epoch) return;
-    const t = core.tokens;
-    if (loaded.kind === 'session') {
-      const stored = loaded.tokens;
-      core.sawGeneration(stored.generation);
-      const adopt = (kind: 'newer' | 'other-session') => note?.({ type: 'adopt', kind, via: 'storage', generation: stored.generation });
-      if (t === null) {
-        adopt('other-session');
-        core.beginEpoch();
-        core.persisted = true;
-        core.commit(stored, 'remote', false);
-      } else if (!sameSessionId(stored.sessionId, t.sessionId)) {
-        // Another tab signed in (as someone else, or again): this session ends, that one starts here.
-        // A refresh of ours in flight can no longer land (the epoch moves on).
-        adopt('other-session');
-        core.replacedBy(stored);
-      } else if (!core.refreshing && supersedes(stored, t)) {
-        // (A refresh in flight re-reads storage under the lock and adopts from there.)
-        adopt('newer');
-        core.persisted = true;
-        core.commit(stored, 'remote', false);
-      }
-    } else if (t !== null && core.persisted) {
-      // Emptied by another tab (a logout, a rejected refresh token), even in the middle of a refresh of ours: that refresh cannot land.
-      core.end('remote', 'remote');
-    }
+    if (loaded === null || s.kind === 'disposed' || starting() || s.epoch !== before.epoch) return;
+    if (loaded.kind === 'session') machine.dispatch({ type: 'generation-seen', generation: loaded.tokens.generation });
+    const step = follow(loaded, s, refreshing());
+    if (step.kind === 'nothing') return;
+    if (step.kind === 'ended') return void machine.end('remote', 'remote');
+    note?.({ type: 'adopt', kind: step.kind, via: 'storage', generation: step.tokens.generation });
+    // Another tab signed in (as someone else, or again): this session ends, that one starts here;
+    // a refresh of ours in flight can no longer land (the epoch moves on).
+    if (step.kind === 'other-session') machine.replace(step.tokens);
+    else machine.refreshed(step.tokens, 'remote', 'saved', false);
   }
 
   return {
     syncFromStorage,
 
-    /**
-     * Another tab logged out: that ends the session it named, and every session that started here
-     * no later than the logout — also one that never reached the store (a failed write). A session
-     * that began after it (a login here since) is kept.
-     */
+    /** Another tab logged out: end this session if that logout covers it (`logoutEnds`), else re-read the store. */
     async remoteLogout(message: RemoteLogout): Promise<void> {
-      const t = core.tokens;
-      if (t === null) return;
-      const applies = (message.sid !== null && sameSessionId(message.sid, t.sessionId)) || (message.at !== null ? core.startedAt <= message.at : core.startGeneration <= message.generation);
-      if (!applies) return syncFromStorage();
-      if (!core.end('remote', 'remote')) return;
+      const s = machine.read();
+      if (s.kind !== 'active') return;
+      if (!logoutEnds(message, s)) return syncFromStorage();
+      if (!machine.end('remote', 'remote')) return;
       // A refresh of ours may have landed in storage after that tab cleared it: remove it again.
-      await persistence.clearIf((stored) => stored.kind === 'session' && sameSessionId(stored.tokens.sessionId, t.sessionId));
+      await persistence.clearIf((stored) => stored.kind === 'session' && sameSessionId(stored.tokens.sessionId, s.tokens.sessionId));
     },
   };
 }

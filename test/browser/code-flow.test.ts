@@ -8,66 +8,39 @@
  *
  * Skips when /usr/bin/chromium is missing, unless TOKENFLIGHT_BROWSER=required (CI).
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthServer, type AuthServer, type AuthServerOptions, type ListeningServer } from '../../src/testing';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { createAuthServer, type AuthServerOptions } from '../../src/testing';
 import type { HarnessEvent } from './page';
-import { browserAvailability, bundle, CHROMIUM, LAUNCH_ARGS, serveSite, WAIT, type Site } from './support';
+import { browserAvailability, CHROMIUM, stored, useChromium, WAIT } from './support';
 
-const KEY = 'tokenflight.session';
-const { available, skip } = browserAvailability('sign-in');
+const { skip } = browserAvailability('sign-in');
 
 describe.skipIf(skip)(`sign-in flows in real Chromium (${CHROMIUM})`, () => {
-  let browser: Browser;
-  let site: Site;
-  let context: BrowserContext | undefined;
-  let api: ListeningServer | undefined;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    if (!available) throw new Error(`${CHROMIUM} is required (TOKENFLIGHT_BROWSER=required) but missing: apt-get install -y chromium`);
-    const [script, launched] = await Promise.all([bundle(new URL('./flow-page.ts', import.meta.url)), chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS })]);
-    browser = launched;
-    site = await serveSite(script);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
-
-  afterEach(async () => {
-    await context?.close();
-    await api?.close();
-    context = undefined;
-    api = undefined;
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
+  const chromium = useChromium(new URL('./flow-page.ts', import.meta.url));
+  const { site } = chromium;
 
   /** A fresh server and browser context; one page opened at `/` in `mode`, every document navigation recorded. */
-  async function open(mode: 'code' | 'cookie', options: AuthServerOptions = {}): Promise<{ server: AuthServer; page: Page; navigations: string[] }> {
+  async function open(mode: 'code' | 'cookie', options: AuthServerOptions = {}) {
     const server = createAuthServer({ rotation: 'strict', ...options });
-    api = await server.listen();
-    context = await browser.newContext();
-    const page = await context.newPage();
+    const { api, context, url } = await chromium.start(server, `&mode=${mode}`);
+    const page = await chromium.newPage();
     const navigations: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('request', (request) => {
       if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigations.push(request.url());
     });
-    await page.goto(`${site.url}/?api=${encodeURIComponent(`${api.url}/`)}&mode=${mode}`);
+    await page.goto(url);
     await page.evaluate(() => window.flowHarness.ready());
-    return { server, page, navigations };
+    return { server, api, context, page, navigations };
   }
 
   const events = (page: Page): Promise<HarnessEvent[]> => page.evaluate(() => window.flowHarness.events());
   const status = (page: Page) => page.evaluate(() => window.flowHarness.session().status);
-  const stored = (page: Page): Promise<string | null> => page.evaluate((key) => localStorage.getItem(key), KEY);
 
   it('code flow with PKCE: redirect, automatic consent, callback completed; then one refresh and an RP-initiated logout and back', async () => {
     const client = { clientId: 'tokenflight', redirectUris: [`${site.url}/callback`], postLogoutRedirectUris: [`${site.url}/`] };
     const users = [{ username: 'ada', password: 'lovelace', sub: 'user-ada', scope: 'read write', claims: { name: 'Ada Lovelace', email: 'ada@example.com' } }];
-    const { server, page, navigations } = await open('code', { clients: [client], users });
+    const { server, api, page, navigations } = await open('code', { clients: [client], users });
     expect(await status(page)).toBe('unauthenticated');
 
     // The page leaves for the provider and comes back to its redirect URI, where the script completes the flow.
@@ -130,7 +103,7 @@ describe.skipIf(skip)(`sign-in flows in real Chromium (${CHROMIUM})`, () => {
   });
 
   it('cookie mode: a reload resumes from the HttpOnly cookie with one silent refresh; after logout a reload stays signed out', async () => {
-    const { server, page } = await open('cookie', { cookieMode: true });
+    const { server, context, page } = await open('cookie', { cookieMode: true });
     expect(await status(page)).toBe('unauthenticated');
     await page.evaluate(() => window.flowHarness.login());
     // The refresh token is an HttpOnly cookie of the API (same site: loopback, another port), never in the page's storage.

@@ -6,18 +6,14 @@
  *
  * Skips like tabs.test.ts when /usr/bin/chromium is missing, unless TOKENFLIGHT_BROWSER=required.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthServer, type AuthServer, type ListeningServer } from '../../src/testing';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { createAuthServer, type AuthServer } from '../../src/testing';
 import { thumbprint } from '../../src/testing/dpop/jws';
 import type { HarnessResult, WireRecord } from './page';
-import { browserAvailability, bundle, CHROMIUM, LAUNCH_ARGS, serveSite } from './support';
+import { browserAvailability, CHROMIUM, signedInTabs, stored, tab, TTL, useChromium } from './support';
 
-const { available, skip } = browserAvailability('DPoP');
-
-const KEY = 'tokenflight.session';
-const TTL = 60;
-const WAIT = { polling: 20, timeout: 10_000 };
+const { skip } = browserAvailability('DPoP');
 
 /** The RFC 7638 thumbprints of the proof keys `records` carried (one entry per distinct key). */
 async function proofKeys(records: readonly WireRecord[]): Promise<string[]> {
@@ -29,69 +25,12 @@ async function proofKeys(records: readonly WireRecord[]): Promise<string[]> {
 const boundKeys = (server: AuthServer): string[] => [...new Set(server.keys('ada').map((k) => server.dpop.boundKey(k.jti) ?? 'unbound'))];
 
 describe.skipIf(skip)(`DPoP in real Chromium (${CHROMIUM})`, () => {
-  let browser: Browser;
-  let site: Awaited<ReturnType<typeof serveSite>>;
-  let context: BrowserContext | undefined;
-  let api: ListeningServer | undefined;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    if (!available) throw new Error(`${CHROMIUM} is required (TOKENFLIGHT_BROWSER=required) but missing: apt-get install -y chromium`);
-    const [script, launched] = await Promise.all([bundle(new URL('./page.ts', import.meta.url)), chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS })]);
-    browser = launched;
-    site = await serveSite(script);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
-
-  afterEach(async () => {
-    await context?.close();
-    await api?.close();
-    context = undefined;
-    api = undefined;
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
+  const chromium = useChromium(new URL('./page.ts', import.meta.url));
 
   /** A server requiring DPoP and a fresh browser context (empty localStorage and IndexedDB) with `n` DPoP tabs, signed in from the first. */
-  async function start(n: number) {
-    const server = createAuthServer({ rotation: 'strict', accessTokenTtl: TTL, dpop: { required: true } });
-    api = await server.listen();
-    context = await browser.newContext();
-    const pages: Page[] = [];
-    for (let i = 0; i < n; i++) {
-      const page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(`tab ${i}: ${error.message}`));
-      await page.goto(`${site.url}/?api=${encodeURIComponent(`${api.url}/`)}&dpop=1`);
-      await page.evaluate(() => window.harness.ready());
-      pages.push(page);
-    }
-    await tab(pages, 0).evaluate(() => window.harness.login());
-    await Promise.all(pages.map((p) => p.waitForFunction(() => window.harness.session().status === 'authenticated', undefined, WAIT)));
-    let skew = 0;
-    return {
-      server,
-      pages,
-      /** Moves the server's and every open tab's clock forward: the access tokens are expired on both sides. */
-      async expireTokens(ms = (TTL + 1) * 1000) {
-        skew += ms;
-        server.setClockOffset(skew);
-        await Promise.all(pages.filter((p) => !p.isClosed()).map((p) => p.evaluate((by) => window.harness.skew(by), ms)));
-      },
-      /** After a reload the tab's clock starts from the real time again: give it the skew the server has. */
-      resync: (page: Page) => page.evaluate((by) => window.harness.skew(by), skew),
-    };
-  }
+  const start = (n: number) => signedInTabs(chromium, createAuthServer({ rotation: 'strict', accessTokenTtl: TTL, dpop: { required: true } }), n, '&dpop=1');
 
-  const tab = (pages: Page[], i: number): Page => {
-    const page = pages[i];
-    if (!page) throw new Error(`no tab ${i}`);
-    return page;
-  };
   const wire = (page: Page): Promise<WireRecord[]> => page.evaluate(() => window.harness.wire());
-  const stored = (page: Page): Promise<string | null> => page.evaluate((key) => localStorage.getItem(key), KEY);
 
   it('the non-extractable key survives a reload: same thumbprint before and after, and the session refreshes once with DPoP', async () => {
     const { server, pages, expireTokens, resync } = await start(1);

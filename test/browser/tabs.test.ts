@@ -7,82 +7,25 @@
  * Skips when /usr/bin/chromium is missing (install: `apt-get install -y chromium`), unless
  * TOKENFLIGHT_BROWSER=required, where a missing browser fails the run (CI).
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthServer, leeway, type AuthServerOptions, type ListeningServer } from '../../src/testing';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { createAuthServer, leeway, type AuthServerOptions } from '../../src/testing';
 import type { HarnessEvent, HarnessResult } from './page';
-import { browserAvailability, bundle, CHROMIUM, LAUNCH_ARGS, serveSite, WAIT, type Site } from './support';
+import { browserAvailability, CHROMIUM, KEY, signedInTabs, stored, tab, TTL, useChromium, WAIT } from './support';
 
-const KEY = 'tokenflight.session';
 const LOCK = `tokenflight:${KEY}`;
-const TTL = 60;
 
-const { available, skip } = browserAvailability('tab');
+const { skip } = browserAvailability('tab');
 
 describe.skipIf(skip)(`many tabs in real Chromium (${CHROMIUM})`, () => {
-  let browser: Browser;
-  let site: Site;
-  let context: BrowserContext | undefined;
-  let api: ListeningServer | undefined;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    if (!available) throw new Error(`${CHROMIUM} is required (TOKENFLIGHT_BROWSER=required) but missing: apt-get install -y chromium`);
-    const [script, launched] = await Promise.all([bundle(new URL('./page.ts', import.meta.url)), chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS })]);
-    browser = launched;
-    site = await serveSite(script);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
-
-  afterEach(async () => {
-    await context?.close();
-    await api?.close();
-    context = undefined;
-    api = undefined;
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
+  const chromium = useChromium(new URL('./page.ts', import.meta.url));
 
   /** A fresh server and a fresh browser context (empty localStorage) with `n` tabs, signed in from the first. */
-  async function start(n: number, options: AuthServerOptions & { lockTimeout?: number } = {}) {
-    const server = createAuthServer({ rotation: 'strict', accessTokenTtl: TTL, ...options });
-    api = await server.listen();
-    context = await browser.newContext();
-    const query = `?api=${encodeURIComponent(`${api.url}/`)}&lockTimeout=${options.lockTimeout ?? 10_000}`;
-    const pages: Page[] = [];
-    for (let i = 0; i < n; i++) {
-      const page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(`tab ${i}: ${error.message}`));
-      await page.goto(`${site.url}/${query}`);
-      await page.evaluate(() => window.harness.ready());
-      pages.push(page);
-    }
-    await tab(pages, 0).evaluate(() => window.harness.login());
-    await Promise.all(pages.map((p) => p.waitForFunction(() => window.harness.session().status === 'authenticated', undefined, WAIT)));
-    let skew = 0;
-    return {
-      server,
-      pages,
-      /** Moves the server's and every open tab's clock forward: the access tokens are expired on both sides. */
-      async expireTokens(ms = (TTL + 1) * 1000) {
-        skew += ms;
-        server.setClockOffset(skew);
-        await Promise.all(pages.filter((p) => !p.isClosed()).map((p) => p.evaluate((by) => window.harness.skew(by), ms)));
-      },
-    };
-  }
+  const start = (n: number, options: AuthServerOptions & { lockTimeout?: number } = {}) =>
+    signedInTabs(chromium, createAuthServer({ rotation: 'strict', accessTokenTtl: TTL, ...options }), n, `&lockTimeout=${options.lockTimeout ?? 10_000}`);
 
-  const tab = (pages: Page[], i: number): Page => {
-    const page = pages[i];
-    if (!page) throw new Error(`no tab ${i}`);
-    return page;
-  };
   const events = (page: Page): Promise<HarnessEvent[]> => page.evaluate(() => window.harness.events());
   const generation = (page: Page): Promise<number> => page.evaluate(() => window.harness.session().generation);
-  const stored = (page: Page): Promise<string | null> => page.evaluate((key) => localStorage.getItem(key), KEY);
   const locks = (page: Page) =>
     page.evaluate(async (name) => {
       const state = await navigator.locks.query();

@@ -1,4 +1,5 @@
 import type { LockManager } from '../../sync/lock';
+import type { SyncChannel } from '../../sync/messages';
 import type { StorageLockOptions } from '../../sync/storage-lock';
 
 export interface StorageAdapter {
@@ -14,6 +15,12 @@ export interface StorageAdapter {
    * (`webStorage` has one: a lease per lock name, see `storageLock`).
    */
   lock?(options: StorageLockOptions): LockManager;
+  /**
+   * Optional: the channel the contexts sharing this store talk over (`webStorage` has one: a
+   * `broadcastChannel(name)`), the default `channel` of a shared store. Without it, and without a
+   * `channel` option, contexts follow each other through `subscribe` alone.
+   */
+  channel?(name: string): SyncChannel;
 }
 
 /** The single persisted blob: one key, one JSON value, so an access/refresh pair never tears. */

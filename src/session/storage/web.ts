@@ -1,4 +1,5 @@
 import type { EventTargetLike } from '../../lifecycle/env';
+import { broadcastChannel } from '../../sync/broadcast';
 import { storageLock } from '../../sync/storage-lock';
 import type { StorageAdapter } from './types';
 
@@ -12,7 +13,8 @@ export interface WebStorageLike {
 /**
  * Synchronous Web Storage adapter. `subscribe` hears the `storage` event, which browsers fire only
  * for changes made by OTHER contexts; `key === null` means the area was cleared. `lock` builds the
- * cross-tab lock used where Web Locks are missing.
+ * cross-tab lock used where Web Locks are missing, `channel` the BroadcastChannel the tabs talk over
+ * (brought by this adapter, so a client on another store bundles neither).
  */
 export function webStorage(storage: WebStorageLike, opts: { target?: EventTargetLike } = {}): StorageAdapter {
   let perTab = false;
@@ -27,6 +29,7 @@ export function webStorage(storage: WebStorageLike, opts: { target?: EventTarget
     setItem: (key, value) => storage.setItem(key, value),
     removeItem: (key) => storage.removeItem(key),
     lock: (options) => storageLock(storage, options),
+    channel: (name) => broadcastChannel(name),
     subscribe(key, onChange) {
       const target = (opts.target ?? globalThis) as Partial<EventTargetLike>;
       if (typeof target.addEventListener !== 'function') return () => {};
