@@ -31,15 +31,18 @@ export async function saveTransaction(store: TransactionStore, state: string, tr
 }
 
 /** Takes the transaction of `state` out of the store (single use); `null` when unknown, expired or unreadable. */
+/** A promise of any realm (an adapter's own, another frame's): `instanceof Promise` would miss those. */
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+
 export async function takeTransaction(store: TransactionStore, state: string, now: number): Promise<Transaction | null> {
   // A synchronous store (sessionStorage) is read and emptied in one step: two callbacks handled at once
   // (React StrictMode's double effect, two flows on one store) never both get the verifier, so the code is
   // exchanged once (a second exchange would make the server revoke what the first one got, RFC 6749 §4.1.2).
   const got = store.getItem(PREFIX + state);
-  const raw = got instanceof Promise ? await got : got;
+  const raw = isThenable(got) ? await got : got;
   if (typeof raw !== 'string') return null;
   const removed = store.removeItem(PREFIX + state);
-  if (removed instanceof Promise) await removed;
+  if (isThenable(removed)) await removed;
   try {
     const parsed = JSON.parse(raw) as Partial<Transaction>;
     const valid =

@@ -123,3 +123,20 @@ describe('a callback that meets a provider outage', () => {
     expect(server.counters.codesExchanged).toBe(1);
   });
 });
+
+describe('transaction stores', () => {
+  it('an async store whose answers are thenables of its own (not native Promises) works', async () => {
+    const server = t.start();
+    const map = new Map<string, string>();
+    const later = <T>(value: T): PromiseLike<T> => ({ then: (resolve) => Promise.resolve(value).then(resolve) }) as PromiseLike<T>;
+    const store = {
+      getItem: (key: string) => later(map.get(key) ?? null) as unknown as Promise<string | null>,
+      setItem: (key: string, value: string) => later(void map.set(key, value)) as unknown as Promise<void>,
+      removeItem: (key: string) => later(void map.delete(key)) as unknown as Promise<void>,
+    };
+    const { flow } = t.flow(t.client(), { store });
+    await expect(flow.complete(await consent(await flow.authorizationUrl()))).resolves.toMatchObject({ status: 'authenticated' });
+    expect(map.size).toBe(0);
+    expect(server.counters.codesExchanged).toBe(1);
+  });
+});
