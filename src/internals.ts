@@ -7,7 +7,7 @@ export const INTERNALS = Symbol.for('tokenflight.internals');
 
 /** What a client lends to optional features: its token endpoint, its coordinator (`start`), its resolved options. */
 export interface ClientInternals {
-  readonly endpoint: Pick<TokenEndpoint, 'postForm' | 'urls'>;
+  readonly endpoint: Pick<TokenEndpoint, 'postForm' | 'urls' | 'revoke'>;
   readonly coordinator: Pick<Coordinator, 'start' | 'tokens'>;
   readonly options: Pick<ResolvedOptions, 'protocol' | 'clientId' | 'scope' | 'fetch' | 'clock' | 'timeout'>;
 }

@@ -7,22 +7,32 @@ export function dpopChallengeError(response: Response): string | undefined {
   return /(?:^|[\s,])error\s*=\s*"?([\w.-]*)/i.exec(found[1] ?? '')?.[1] ?? '';
 }
 
-/** RFC 9449 §9: the resource server wants a (new) nonce. */
-export const isResourceNonceChallenge = (response: Response): boolean => dpopChallengeError(response) === 'use_dpop_nonce';
-
 /** The DPoP-bound access token was refused (a DPoP challenge with `invalid_token` or no error): a refresh may help. */
 export function isDpopTokenRejected(response: Response): boolean {
   const error = dpopChallengeError(response);
   return error === '' || error === 'invalid_token';
 }
 
-/** RFC 9449 §8: the authorization server wants a (new) nonce (a 400 `use_dpop_nonce` body). Reads a clone. */
-export async function isTokenEndpointNonceChallenge(response: Response): Promise<boolean> {
-  if (response.status !== 400 || !response.headers.has('dpop-nonce')) return false;
+/** The `error` of a JSON error answer (RFC 6749 §5.2). Reads a clone. */
+async function bodyError(response: Response): Promise<unknown> {
+  if (response.status !== 400 && response.status !== 401) return undefined;
   try {
     const body: unknown = JSON.parse(await response.clone().text());
-    return typeof body === 'object' && body !== null && (body as Record<string, unknown>)['error'] === 'use_dpop_nonce';
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['error'] : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+/**
+ * The server wants a (new) nonce: a `DPoP-Nonce` with a 400 `use_dpop_nonce` body (RFC 9449 §8, token
+ * endpoints) or a 401 DPoP `use_dpop_nonce` challenge (§9, resources). Either shape is taken from either
+ * kind of server, and a 401 with the body too: servers mix them up, and each means only "send again
+ * with this nonce". Reads a clone.
+ */
+export const isNonceChallenge = async (response: Response): Promise<boolean> =>
+  response.headers.has('dpop-nonce') && (dpopChallengeError(response) === 'use_dpop_nonce' || (await bodyError(response)) === 'use_dpop_nonce');
+
+/** RFC 9449 §5 / §7.1: the proof itself was refused (`invalid_dpop_proof`), as a challenge or as a JSON error. */
+export const isProofRefused = async (response: Response): Promise<boolean> =>
+  dpopChallengeError(response) === 'invalid_dpop_proof' || (await bodyError(response)) === 'invalid_dpop_proof';

@@ -6,6 +6,7 @@ import type { TokenSet } from '../session/token-set';
 import { b64u } from './encoding';
 import { isDpopTokenRejected } from './challenge';
 import { createNonceCache } from './nonces';
+import { createServerClocks } from './server-clocks';
 import { jwkThumbprint, webSha256 } from './proof';
 import { sendWithProof, type SenderContext } from './sender';
 import type { DpopOptions, DpopSigner } from './types';
@@ -76,7 +77,7 @@ export function dpop(options: DpopOptions = {}): DpopOption {
       const random = options.randomBytes ?? ((size: number) => globalThis.crypto.getRandomValues(new Uint8Array(size)));
       // One key per client id and storage key (shared by the tabs of an origin).
       const keyName = `${context.clientId ?? 'tokenflight'}:${context.storageKey}`;
-      const ctx: SenderContext = { nonces: createNonceCache(), sha256, now: () => context.clock.now(), jti: () => b64u(random(16)) };
+      const ctx: SenderContext = { nonces: createNonceCache(), sha256, clocks: createServerClocks(() => context.clock.now()), jti: () => b64u(random(16)) };
       const bindings = new Map<string, string | undefined>();
       const proved = new WeakMap<Response, string>();
       let current: Promise<LoadedKey> | undefined;
@@ -110,7 +111,7 @@ export function dpop(options: DpopOptions = {}): DpopOption {
           const request = input instanceof Request ? input : new Request(input, init);
           const extra = input instanceof Request ? init : undefined;
           const { signer, jkt } = await key();
-          const response = await sendWithProof(request, (signed) => fetch(signed, extra), { signer, face: 'as', replayable: true }, ctx);
+          const response = await sendWithProof(request, (signed) => fetch(signed, extra), { signer, replayable: true }, ctx);
           proved.set(response, jkt);
           return response;
         },
@@ -130,7 +131,7 @@ export function dpop(options: DpopOptions = {}): DpopOption {
         async present(request, jkt, accessToken, send, replayable) {
           if (!(await holdsKey(jkt))) throw new SessionEndedError(DPOP_KEY_LOST);
           const { signer } = await key();
-          return sendWithProof(request, send, { signer, accessToken, face: 'rs', replayable }, ctx);
+          return sendWithProof(request, send, { signer, accessToken, replayable }, ctx);
         },
         isTokenRejected: isDpopTokenRejected,
         observe: (persistence) => ({

@@ -55,8 +55,31 @@ async function signerOf(pair: CryptoKeyPair, subtle: SubtleCrypto): Promise<Dpop
   return { alg, jwk, sign: async (data) => new Uint8Array(await subtle.sign(params, pair.privateKey, data)) };
 }
 
+/**
+ * IndexedDB where it works; memory for this page where it refuses from the start (private browsing, storage
+ * blocked by policy): DPoP keeps working, the key lives as long as the page. Once IndexedDB has answered,
+ * its later failures are errors (a switch then would lose the key a session is bound to).
+ */
+function browserKeyStore(): DpopKeyStore {
+  const persistent = indexedDbKeyStore();
+  let store: DpopKeyStore | undefined;
+  const use = async <T>(work: (store: DpopKeyStore) => Promise<T>): Promise<T> => {
+    if (store !== undefined) return work(store);
+    try {
+      const result = await work(persistent);
+      store ??= persistent;
+      return result;
+    } catch (error) {
+      if (store === persistent) throw error;
+      store ??= memoryKeyStore();
+      return work(store);
+    }
+  };
+  return { get: (name) => use((s) => s.get(name)), add: (name, pair) => use((s) => s.add(name, pair)), delete: (name) => use((s) => s.delete(name)) };
+}
+
 export interface WebCryptoKeysOptions {
-  /** @default indexedDbKeyStore() where IndexedDB exists (browsers), memoryKeyStore() elsewhere */
+  /** @default indexedDbKeyStore() where IndexedDB exists (browsers; memory for the page when it refuses to open), memoryKeyStore() elsewhere */
   store?: DpopKeyStore;
   /** Algorithm of new keys (see `pickAlgorithm`). @default 'ES256' */
   alg?: DpopAlgorithm;
@@ -70,7 +93,7 @@ export interface WebCryptoKeysOptions {
  */
 export function webCryptoKeys(options: WebCryptoKeysOptions = {}): DpopKeySource {
   const alg = options.alg ?? 'ES256';
-  const store = options.store ?? (typeof indexedDB === 'undefined' ? memoryKeyStore() : indexedDbKeyStore());
+  const store = options.store ?? (typeof indexedDB === 'undefined' ? memoryKeyStore() : browserKeyStore());
   const subtle = () => options.subtle ?? globalThis.crypto.subtle;
   return {
     async load(name) {

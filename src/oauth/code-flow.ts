@@ -3,21 +3,12 @@ import { ConfigError, LoginError } from '../errors';
 import { EndpointFailureError, oauthErrorCode } from '../endpoint/failure';
 import { INTERNALS, type ClientInternals } from '../internals';
 import type { SessionSnapshot } from '../session/snapshot';
-import { discover, type ProviderMetadata } from './discovery';
+import { discover, isOpenIdProvider, type ProviderMetadata } from './discovery';
+import { readCallback, refused } from './callback';
+import { checkParams, maxAgeOf, type AuthorizationParams } from './params';
 import { checkIdToken } from './id-token';
 import { randomValue, s256, type CryptoLike } from './pkce';
 import { defaultTransactionStore, saveTransaction, takeTransaction, type TransactionStore } from './transactions';
-
-/** Extra authorization request parameters: `prompt`, `login_hint`, `acr_values`, `max_age`, `ui_locales`, `resource` (RFC 8707), or any other. */
-export type AuthorizationParams = Readonly<Record<string, string | number | readonly string[] | undefined>> & {
-  readonly prompt?: string;
-  readonly login_hint?: string;
-  readonly acr_values?: string;
-  readonly max_age?: number;
-  readonly ui_locales?: string;
-  readonly resource?: string | readonly string[];
-  readonly scope?: string;
-};
 
 export interface CodeFlowOptions {
   /** The provider's issuer identifier: its metadata (RFC 8414 / OpenID Connect Discovery) gives every endpoint. */
@@ -28,7 +19,7 @@ export interface CodeFlowOptions {
   endSessionEndpoint?: string;
   /** Where the provider sends the browser back to, exactly as registered. */
   redirectUri: string;
-  /** Scope of the authorization request; with `openid`, a nonce is sent and an ID token is required. @default the client's `scope`, else `'openid'` */
+  /** Scope of the authorization request; with `openid` (which needs `issuer`), a nonce is sent and an ID token is required. @default the client's `scope`, else `'openid'` for an OpenID provider and none for a plain OAuth 2.0 server */
   scope?: string;
   /** Parameters added to every authorization request (e.g. `audience`, `resource`). @default {} */
   params?: AuthorizationParams;
@@ -66,14 +57,17 @@ export interface CodeFlow {
   logout(options?: EndSessionOptions): Promise<{ revocation: Promise<boolean>; endSessionUrl: string | null }>;
 }
 
-/** Parameters the flow sets itself: never taken from `params`. */
-const RESERVED = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'nonce'];
+export type { AuthorizationParams } from './params';
+
+/** Where the client's own endpoint URLs are kept once a flow has replaced them. */
+const CONFIGURED = Symbol.for('tokenflight.code-flow.configured-urls');
+
 /** Provider errors that may go away when tried again. */
 const TEMPORARY = ['temporarily_unavailable', 'server_error'];
 
 const browser = () => globalThis as { location?: { href: string; assign(url: string): void }; history?: { state: unknown; replaceState(data: unknown, unused: string, url: string): void } };
-const sameEndpoint = (a: URL, b: URL) => a.origin === b.origin && a.pathname === b.pathname;
-const refused = (what: string, reason: string) => new LoginError(`The sign-in response was refused (${what}).`, { reason });
+/** Same scheme, host, port and path (an app scheme's origin is always "null": the scheme itself must match). */
+const sameEndpoint = (a: URL, b: URL) => a.protocol === b.protocol && a.host === b.host && a.pathname === b.pathname;
 
 function internalsOf(auth: AuthClient): ClientInternals {
   const internals = (auth as unknown as Record<symbol, ClientInternals | undefined>)[INTERNALS];
@@ -96,8 +90,17 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   if (found === undefined) throw new ConfigError('codeFlow() needs WebCrypto (globalThis.crypto or the `crypto` option).');
   const crypto: CryptoLike = found;
   if (options.issuer === undefined && options.authorizationEndpoint === undefined) throw new ConfigError('codeFlow() needs an `issuer` or an `authorizationEndpoint`.');
-  const redirectUri = new URL(options.redirectUri).href;
-  const scope = options.scope ?? internals.options.scope ?? 'openid';
+  // Sent exactly as given: providers compare redirect URIs as strings (RFC 6749 §3.1.2, OAuth 2.1), so no
+  // normalisation (`new URL(...).href` would add a trailing slash to an origin).
+  const redirectUri = options.redirectUri;
+  try {
+    new URL(redirectUri);
+  } catch {
+    throw new ConfigError('`redirectUri` must be an absolute URL.');
+  }
+  // By default `openid` only for an OpenID provider: without an issuer there is nothing to check an ID token
+  // against, and a plain OAuth 2.0 server (RFC 8414) would answer without one.
+  const scope = options.scope ?? internals.options.scope;
   const store = options.store ?? defaultTransactionStore();
   const maxAge = options.maxAge ?? 600_000;
   const tolerance = options.clockTolerance ?? 300_000;
@@ -113,8 +116,12 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     }));
   };
   // From now on every refresh, revocation (and password login, if configured) goes to the discovered endpoints.
-  const configured = endpoint.urls;
-  if (issuer !== undefined) {
+  // Wrapped over the client's own URLs, never over an earlier flow's: a flow made again (on every render of a
+  // component) replaces the last one instead of stacking one more discovery per call.
+  const holder = endpoint as typeof endpoint & { [CONFIGURED]?: typeof endpoint.urls };
+  const configured = (holder[CONFIGURED] ??= endpoint.urls);
+  if (issuer === undefined) endpoint.urls = configured;
+  else {
     endpoint.urls = async () => {
       const { login } = await configured();
       try {
@@ -129,10 +136,14 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
 
   async function authorizationUrl(params: AuthorizationParams = {}): Promise<string> {
     const all: AuthorizationParams = { ...options.params, ...params };
-    for (const name of RESERVED) if (all[name] !== undefined) throw new ConfigError(`\`${name}\` is set by the code flow itself.`);
-    const authorizeAt = issuer === undefined ? (options.authorizationEndpoint ?? '') : (await metadata()).authorization_endpoint;
-    const requestScope = typeof all.scope === 'string' ? all.scope : scope;
-    const openid = requestScope.split(' ').includes('openid');
+    checkParams(all);
+    const provider = issuer === undefined ? null : await metadata();
+    const authorizeAt = provider === null ? (options.authorizationEndpoint ?? '') : provider.authorization_endpoint;
+    const requestScope = typeof all.scope === 'string' ? all.scope : (scope ?? (provider !== null && isOpenIdProvider(provider) ? 'openid' : undefined));
+    const openid = requestScope?.split(' ').includes('openid') === true;
+    // Checked before the redirect: an ID token that cannot be checked would be found out only after the code was spent.
+    if (openid && issuer === undefined) throw new ConfigError('OpenID sign-in (scope `openid`) needs the `issuer` to check the ID token.');
+    const authMaxAge = openid ? maxAgeOf(all.max_age) : null;
     const state = randomValue(crypto);
     const verifier = randomValue(crypto);
     const nonce = openid ? randomValue(crypto) : null;
@@ -141,7 +152,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
     query.set('response_type', 'code');
     query.set('client_id', clientId);
     query.set('redirect_uri', redirectUri);
-    query.set('scope', requestScope);
+    if (requestScope !== undefined) query.set('scope', requestScope);
     query.set('state', state);
     query.set('code_challenge', await s256(verifier, crypto));
     query.set('code_challenge_method', 'S256');
@@ -151,7 +162,7 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
       // RFC 8707 §2: `resource` may be repeated.
       for (const one of typeof value === 'object' ? value : [value]) query.append(name, String(one));
     }
-    await saveTransaction(store, state, { verifier, nonce, redirectUri, expiresAt: clock.now() + maxAge });
+    await saveTransaction(store, state, { verifier, nonce, redirectUri, expiresAt: clock.now() + maxAge, authMaxAge });
     return url.href;
   }
 
@@ -165,46 +176,61 @@ export function codeFlow(auth: AuthClient, options: CodeFlowOptions): CodeFlow {
   }
 
   /** The callback's query leaves the address bar at once: the code is never left in the URL or the history. */
-  function clearAddressBar(url: URL): void {
+  function clearAddressBar(url: URL): string | null {
     const { location, history } = browser();
-    if (location === undefined || history === undefined || !sameEndpoint(new URL(location.href), url) || new URL(location.href).search === '') return;
+    if (location === undefined || history === undefined || !sameEndpoint(new URL(location.href), url) || new URL(location.href).search === '') return null;
     history.replaceState(history.state, '', `${url.pathname}${new URL(location.href).hash}`);
+    return location.href;
   }
 
-  async function complete(url?: string): Promise<SessionSnapshot> {
+  /** The callback being handled: the same callback again meanwhile (React StrictMode's double effect) gets the same result, never a second exchange. */
+  let last: { readonly keys: readonly string[]; readonly result: Promise<SessionSnapshot> } | null = null;
+
+  function complete(url?: string): Promise<SessionSnapshot> {
     const href = url ?? browser().location?.href;
-    if (href === undefined) throw new ConfigError('complete() needs the callback URL outside a browser.');
+    if (href === undefined) return Promise.reject(new ConfigError('complete() needs the callback URL outside a browser.'));
+    if (last !== null && last.keys.includes(href)) return last.result;
     const callback = new URL(href);
-    if (url === undefined || url === browser().location?.href) clearAddressBar(callback);
-    const query = callback.searchParams;
-    const state = query.get('state');
+    const cleared = url === undefined || url === browser().location?.href ? clearAddressBar(callback) : null;
+    const result = finish(callback);
+    // The address bar no longer shows the callback: a second call reading it meanwhile finds this one's result.
+    const pending = (last = { keys: cleared === null ? [href] : [href, cleared], result });
+    const settled = () => void (last === pending ? (last = null) : undefined);
+    result.then(settled, settled);
+    return result;
+  }
+
+  async function finish(callback: URL): Promise<SessionSnapshot> {
+    const { state, code, error, iss } = readCallback(callback.searchParams);
+    // Read before the state is spent: a provider that cannot be reached now leaves the callback usable once it can.
+    const advertised = issuer === undefined ? false : (await metadata()).authorization_response_iss_parameter_supported === true;
     // The state is looked up, then removed: single use. Unknown here = another tab's request, a reload that lost it, or forged.
     const transaction = state === null ? null : await takeTransaction(store, state, clock.now());
     if (transaction === null) throw refused('unknown or reused state', 'invalid_state');
     if (!sameEndpoint(callback, new URL(transaction.redirectUri))) throw refused('redirect URI', 'invalid_state');
     // RFC 9207 §2.4: the issuer that answered must be the one asked (mix-up defence), on errors too.
-    const iss = query.get('iss');
-    const advertised = issuer === undefined ? false : (await metadata()).authorization_response_iss_parameter_supported === true;
     if ((iss !== null && issuer !== undefined && iss !== issuer) || (iss === null && advertised)) throw refused('issuer', 'iss_mismatch');
-    const error = query.get('error');
+    // RFC 6749 §4.1.2.1: an error answer; a code beside it is never exchanged, its description never repeated.
     if (error !== null) {
       const reason = oauthErrorCode({ error }) ?? 'invalid_request';
       throw new LoginError(`The provider did not sign the user in (${reason}).`, { reason, retryable: TEMPORARY.includes(reason) });
     }
-    const code = query.get('code');
     if (code === null || code === '') throw refused('no code', 'invalid_request');
     return coordinator.start(async () => {
       const result = await endpoint.postForm((await endpoint.urls()).token, { grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.verifier }, code);
       if (transaction.nonce === null) return result;
-      if (issuer === undefined) throw new ConfigError('OpenID sign-in needs the `issuer` to check the ID token.');
-      const idToken = checkIdToken((result.body as Record<string, unknown> | null)?.['id_token'], {
-        issuer,
-        clientId,
-        nonce: transaction.nonce,
-        now: result.receivedAt + result.serverOffset,
-        tolerance,
-      });
-      return { ...result, idToken };
+      const body = result.body as Record<string, unknown> | null;
+      try {
+        if (issuer === undefined) throw new ConfigError('OpenID sign-in needs the `issuer` to check the ID token.');
+        const now = result.receivedAt + result.serverOffset;
+        const idToken = checkIdToken(body?.['id_token'], { issuer, clientId, nonce: transaction.nonce, now, tolerance, maxAge: transaction.authMaxAge ?? null });
+        return { ...result, idToken };
+      } catch (error) {
+        // Tokens that came with a refused ID token are never kept: their refresh token is revoked (best effort).
+        const minted = body?.['refresh_token'] ?? body?.['refreshToken'];
+        void endpoint.revoke(typeof minted === 'string' ? minted : null);
+        throw error;
+      }
     });
   }
 

@@ -11,7 +11,13 @@ export interface ProviderMetadata {
   readonly code_challenge_methods_supported?: readonly string[];
   readonly authorization_response_iss_parameter_supported?: boolean;
   readonly dpop_signing_alg_values_supported?: readonly string[];
+  readonly scopes_supported?: readonly string[];
+  readonly id_token_signing_alg_values_supported?: readonly string[];
 }
+
+/** An OpenID provider (OIDC Discovery §3: `id_token_signing_alg_values_supported` is REQUIRED), not a plain OAuth 2.0 server. */
+export const isOpenIdProvider = (metadata: ProviderMetadata): boolean =>
+  Array.isArray(metadata.id_token_signing_alg_values_supported) || (Array.isArray(metadata.scopes_supported) && metadata.scopes_supported.includes('openid'));
 
 const isUrl = (value: unknown): value is string => {
   if (typeof value !== 'string') return false;
@@ -56,7 +62,9 @@ export async function discover(issuer: string, internals: ClientInternals): Prom
     } catch {
       throw new LoginError('Could not read the provider metadata; try again.', { retryable: true });
     }
-    if (response.status === 404) continue;
+    // Not served here (404, or the 400/401/403/405 a plain OAuth server or a gateway answers for a path it does
+    // not know): try the next location. 408 and 429 are about the moment, not the place.
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) continue;
     if (!response.ok) throw new LoginError('Could not read the provider metadata; try again.', { retryable: true, status: response.status });
     try {
       body = JSON.parse(await response.text()) as unknown;

@@ -12,6 +12,8 @@ export interface Transaction {
   readonly nonce: string | null;
   readonly redirectUri: string;
   readonly expiresAt: number;
+  /** The `max_age` (seconds) the request asked for: the ID token's `auth_time` is then checked. */
+  readonly authMaxAge?: number | null;
 }
 
 const PREFIX = 'tokenflight.code-flow.';
@@ -29,10 +31,18 @@ export async function saveTransaction(store: TransactionStore, state: string, tr
 }
 
 /** Takes the transaction of `state` out of the store (single use); `null` when unknown, expired or unreadable. */
+/** A promise of any realm (an adapter's own, another frame's): `instanceof Promise` would miss those. */
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+
 export async function takeTransaction(store: TransactionStore, state: string, now: number): Promise<Transaction | null> {
-  const raw = await store.getItem(PREFIX + state);
+  // A synchronous store (sessionStorage) is read and emptied in one step: two callbacks handled at once
+  // (React StrictMode's double effect, two flows on one store) never both get the verifier, so the code is
+  // exchanged once (a second exchange would make the server revoke what the first one got, RFC 6749 §4.1.2).
+  const got = store.getItem(PREFIX + state);
+  const raw = isThenable(got) ? await got : got;
   if (typeof raw !== 'string') return null;
-  await store.removeItem(PREFIX + state);
+  const removed = store.removeItem(PREFIX + state);
+  if (isThenable(removed)) await removed;
   try {
     const parsed = JSON.parse(raw) as Partial<Transaction>;
     const valid =
@@ -40,7 +50,8 @@ export async function takeTransaction(store: TransactionStore, state: string, no
       (parsed.nonce === null || typeof parsed.nonce === 'string') &&
       typeof parsed.redirectUri === 'string' &&
       typeof parsed.expiresAt === 'number' &&
-      parsed.expiresAt > now;
+      parsed.expiresAt > now &&
+      (parsed.authMaxAge === undefined || parsed.authMaxAge === null || (typeof parsed.authMaxAge === 'number' && parsed.authMaxAge >= 0));
     return valid ? (parsed as Transaction) : null;
   } catch {
     return null;

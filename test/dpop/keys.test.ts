@@ -157,3 +157,23 @@ describe('the key source contract (React Native adapters)', () => {
     expect(server.counters).toMatchObject({ dpopProofsAccepted: 3, dpopProofsRejected: {}, refreshCalls: 1 });
   });
 });
+
+describe('a browser whose IndexedDB refuses to open (private mode, blocked storage)', () => {
+  it('keeps DPoP working with keys in memory for the page: the login is bound and proved', async () => {
+    const server = env.server();
+    vi.stubGlobal('indexedDB', {
+      open() {
+        throw new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError');
+      },
+    });
+    try {
+      const auth = env.client({ dpop: dpop() });
+      await signIn(auth);
+      await expect(auth.http.get('api/me').json()).resolves.toMatchObject({ username: 'ada' });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(server.counters).toMatchObject({ dpopProofsRejected: {} });
+    expect(server.keys('ada').map((key) => server.dpop.boundKey(key.jti))).toEqual([expect.any(String)]);
+  });
+});

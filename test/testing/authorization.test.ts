@@ -135,6 +135,8 @@ describe('authorization endpoint and code grant (RFC 6749 §4.1, RFC 7636, RFC 9
       end_session_endpoint: `${ORIGIN}/oauth/logout`,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      // RFC 9449 §5.1: the DPoP algorithms the server verifies.
+      dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     });
   });
 

@@ -1,4 +1,5 @@
 import type { ServerContext } from '../context';
+import { bindFamily } from '../dpop/binding';
 import { base64UrlEncode, utf8 } from '../encoding';
 import { oauthError, oauthJson } from '../http/responses';
 import { hasScope } from '../scope';
@@ -43,6 +44,8 @@ export async function codeGrant(ctx: ServerContext, request: Request, params: UR
     content: { scope: grant.scope },
   });
   redemption.issued(started.record.familyId);
+  // RFC 9449 §5: a code exchanged with a DPoP proof gives tokens bound to the proof's key (`token_type: DPoP`).
+  bindFamily(ctx, request, started.record.familyId);
   const pair = await ctx.sessions.pair(started.record, started.refreshToken);
   ctx.counters.increment('codesExchanged');
   const idToken = hasScope(grant.scope, 'openid')
@@ -50,7 +53,7 @@ export async function codeGrant(ctx: ServerContext, request: Request, params: UR
     : undefined;
   return oauthJson(200, {
     access_token: pair.accessToken,
-    token_type: 'Bearer',
+    token_type: pair.tokenType,
     expires_in: pair.expiresIn,
     refresh_token: pair.refreshToken,
     scope: pair.scope,

@@ -3,7 +3,7 @@ import { issuerOf } from './authorize-routes';
 import type { RouteHandler } from './route-types';
 
 /** RFC 8414 §2 / OpenID Connect Discovery 1.0 §3 metadata, served at both well-known paths. */
-export const metadata: RouteHandler = async (_ctx, request) => {
+export const metadata: RouteHandler = async (ctx, request) => {
   const issuer = issuerOf(request);
   return json(200, {
     issuer,
@@ -22,5 +22,7 @@ export const metadata: RouteHandler = async (_ctx, request) => {
     id_token_signing_alg_values_supported: ['HS256'],
     claims_supported: ['iss', 'sub', 'aud', 'azp', 'exp', 'iat', 'auth_time', 'nonce', 'sid'],
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: the JWS algorithms accepted in DPoP proofs.
+    dpop_signing_alg_values_supported: [...ctx.dpop.options.algs],
   });
 };
