@@ -25,6 +25,7 @@ export function createCoordinator(options: CoordinatorOptions) {
   const sync = createStorageSync({
     machine,
     persistence: options.persistence,
+    hydrated: starts.ready,
     starting: () => starts.starting,
     refreshing: () => refresher.current() !== null,
     note: options.note ?? null,

@@ -181,7 +181,9 @@ export function createStarts(machine: Machine, options: StartsOptions, resync: (
     async logout(): Promise<{ revocation: Promise<boolean> }> {
       if (disposed()) throw new DisposedError();
       intents.logout();
-      await ready;
+      // Hydrated, the local logout happens within this call: a `dispose()` right after it cannot undo the
+      // end (a refresh in flight then never lands) or keep the refresh token from being revoked.
+      if (machine.read().kind === 'loading') await ready;
       const previous = await signOut('logout');
       // Signed out here, a cookie-mode session may still hold its HttpOnly cookie: `revoke(null)` clears it (a no-op otherwise).
       const revocation = endpoint.revoke(previous?.refreshToken ?? null);

@@ -45,6 +45,8 @@ export const logoutEnds = (message: RemoteLogout, s: Active): boolean =>
 export interface StorageSyncDeps {
   machine: Machine;
   persistence: Persistence;
+  /** Settles once the stored session was read (or the client disposed). */
+  hydrated: Promise<void>;
   /** A login is writing its own session: what the store shows meanwhile is settled after it. */
   starting: () => boolean;
   /** A refresh of this session is in flight. */
@@ -53,9 +55,12 @@ export interface StorageSyncDeps {
 }
 
 /** Follows what other tabs (or instances) sharing the store did: newer tokens, another login, or a logout. */
-export function createStorageSync({ machine, persistence, starting, refreshing, note }: StorageSyncDeps) {
+export function createStorageSync({ machine, persistence, hydrated, starting, refreshing, note }: StorageSyncDeps) {
   /** The shared key changed (storage event, or a broadcast): adopt newer tokens, follow another session, or its removal. */
   async function syncFromStorage(): Promise<void> {
+    // What another context did while this client still reads the store is settled once it has read it:
+    // the session being read may be the very one that other context just ended or replaced.
+    if (machine.read().kind === 'loading') await hydrated;
     const before = machine.read();
     if (before.kind === 'disposed' || starting()) return;
     const loaded = await persistence.load().catch(() => null);
@@ -78,6 +83,7 @@ export function createStorageSync({ machine, persistence, starting, refreshing, 
 
     /** Another tab logged out: end this session if that logout covers it (`logoutEnds`), else re-read the store. */
     async remoteLogout(message: RemoteLogout): Promise<void> {
+      if (machine.read().kind === 'loading') await hydrated;
       const s = machine.read();
       if (s.kind !== 'active') return;
       if (!logoutEnds(message, s)) return syncFromStorage();
