@@ -47,9 +47,11 @@ export function createStarts(machine: Machine, options: StartsOptions, resync: (
 
   /** A login answer that must not land (a logout, a newer login or dispose came after it began): what it minted is revoked. */
   function discard(next: TokenSet): never {
-    // In cookie mode (no refresh token here) the cookie belongs to a session that began meanwhile, if one did: left alone.
-    if (next.refreshToken !== null || tokensOf(machine.read()) === null) void endpoint.revoke(next.refreshToken);
-    throw intents.refusal(disposed());
+    const refusal = intents.refusal(disposed());
+    // In cookie mode (no refresh token here) the cookie is the browser's, shared with every tab and the next
+    // page load: it is cleared only for a logout (a dispose or a newer login's cookie is left alone).
+    if (next.refreshToken !== null || refusal.reason === 'logout') void endpoint.revoke(next.refreshToken);
+    throw refusal;
   }
 
   /** Starts a new session from `next` (a login answer): ends the previous one as replaced, stores, commits. */
