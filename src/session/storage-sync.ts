@@ -58,9 +58,6 @@ export interface StorageSyncDeps {
 export function createStorageSync({ machine, persistence, hydrated, starting, refreshing, note }: StorageSyncDeps) {
   /** The shared key changed (storage event, or a broadcast): adopt newer tokens, follow another session, or its removal. */
   async function syncFromStorage(): Promise<void> {
-    // What another context did while this client still reads the store is settled once it has read it:
-    // the session being read may be the very one that other context just ended or replaced.
-    if (machine.read().kind === 'loading') await hydrated;
     const before = machine.read();
     if (before.kind === 'disposed' || starting()) return;
     const loaded = await persistence.load().catch(() => null);
@@ -83,6 +80,7 @@ export function createStorageSync({ machine, persistence, hydrated, starting, re
 
     /** Another tab logged out: end this session if that logout covers it (`logoutEnds`), else re-read the store. */
     async remoteLogout(message: RemoteLogout): Promise<void> {
+      // Told while this client still reads the store: the session it reads may be the one that logged out.
       if (machine.read().kind === 'loading') await hydrated;
       const s = machine.read();
       if (s.kind !== 'active') return;

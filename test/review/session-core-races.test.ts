@@ -78,3 +78,35 @@ describe('a logout told while another tab is still reading the store', () => {
     expect(log.of('session:start').length).toBe(log.of('session:end').length);
   });
 });
+
+describe('a store emptied while another instance is still reading it (an async store that notifies: its reads are queued behind the start-up read)', () => {
+  it('the loading instance does not start the session that was removed meanwhile', async () => {
+    env.server();
+    const storage = memoryStorage();
+    const watchers = new Set<() => void>();
+    let releaseRead!: () => void;
+    const gate = new Promise<void>((resolve) => (releaseRead = resolve));
+    let reads = 0;
+    const notifying = (slow: boolean) => ({
+      getItem: async (key: string) => {
+        const value = await storage.getItem(key);
+        if (slow && key === KEY && reads++ === 0) await gate;
+        return value;
+      },
+      setItem: (key: string, value: string) => (storage.setItem(key, value), watchers.forEach((w) => w())),
+      removeItem: (key: string) => (storage.removeItem(key), watchers.forEach((w) => w())),
+      subscribe: (_key: string, fn: () => void) => (watchers.add(fn), () => void watchers.delete(fn)),
+    });
+    const lock = localLock();
+    const leader = env.client({ storage: notifying(false), lock, channel: false });
+    await signIn(leader);
+    const late = env.client({ storage: notifying(true), lock, channel: false });
+    await flush();
+    await leader.logout();
+    await flush();
+    releaseRead();
+    await late.ready;
+    await flush();
+    expect(late.session.status).toBe('unauthenticated');
+  });
+});
