@@ -134,6 +134,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const hooks = createAuthHooks(wrap, o.fetch);
   const http = ky.create({ ...o.http, baseUrl: o.baseUrl }).extend({ hooks: { init: [hooks.init], beforeError: [hooks.beforeError] } });
 
+  /** A logout in progress: a dispose() meanwhile closes the channel only once it has told the other tabs. */
+  let telling: Promise<void> | null = null;
   const internals: ClientInternals = { endpoint, coordinator, options: o };
 
   const client: AuthClient = {
@@ -148,7 +150,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // In cookie mode the refresh token lives only in the cookie: one handed over here is dropped, never stored.
       coordinator.start(async () => ({ body: o.cookie ? withoutRefreshToken(tokenResponse) : tokenResponse, receivedAt: o.clock.now(), serverOffset: 0 })),
     async logout() {
-      const result = await coordinator.logout();
+      const out = coordinator.logout();
+      const told: Promise<void> = (telling = out.then(
+        () => void (telling === told && (telling = null)),
+        () => void (telling === told && (telling = null)),
+      ));
+      const result = await out;
       await dpop?.loggedOut();
       return result;
     },
@@ -162,7 +169,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       revoker.dispose();
       scheduler?.dispose();
       for (const unsubscribe of unsubscribers) unsubscribe();
-      o.channel?.close();
+      const close = () => o.channel?.close();
+      if (telling === null) close();
+      else void telling.then(close);
       coordinator.dispose();
     },
   };

@@ -132,8 +132,8 @@ export function createMachine(options: MachineOptions) {
 
   /** This client signed out (`ended`: the session it ended, named to the other tabs): everywhere else follows. */
   function loggedOut(ended: TokenSet | null): void {
-    if (!live()) return;
-    options.schedule();
+    if (live()) options.schedule();
+    // Told even when disposed meanwhile: the logout the user asked for still reaches the others.
     options.broadcast({ type: 'logout', generation: Math.max(1, state.seen), sid: ended?.sessionId ?? null, at: now() });
   }
 

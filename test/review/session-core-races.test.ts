@@ -46,6 +46,26 @@ describe('logout racing dispose', () => {
   });
 });
 
+describe('logout racing dispose, many tabs', () => {
+  it('logout() then dispose() at once: the other tabs still hear the logout and sign out', async () => {
+    env.server();
+    const storage = memoryStorage();
+    const lock = localLock();
+    const hub = localChannelHub();
+    const [leaving, other] = [0, 1].map(() => env.client({ storage, lock, channel: hub.channel() })) as [AuthClient, AuthClient];
+    await signIn(leaving);
+    await flush();
+    expect(other.session.status).toBe('authenticated');
+    const log = record(other);
+    const out = leaving.logout();
+    leaving.dispose();
+    await out;
+    await flush();
+    expect(other.session.status).toBe('unauthenticated');
+    expect(log.of('session:end')).toEqual([{ reason: 'remote', origin: 'remote' }]);
+  });
+});
+
 describe('a logout told while another tab is still reading the store', () => {
   it('the loading tab does not start the session that was logged out meanwhile', async () => {
     env.server();
