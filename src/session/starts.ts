@@ -162,7 +162,9 @@ export function createStarts(machine: Machine, options: StartsOptions, resync: (
   /** Ends the session with `reason` (or, signed out, starts a new epoch), clears the store, tells everyone. */
   async function signOut(reason: 'logout' | 'revoked'): Promise<TokenSet | null> {
     const s = machine.read();
-    const previous = tokensOf(s);
+    // Disposed before the store was read: the session to end (and revoke) is the stored one.
+    const stored = s.kind === 'disposed' ? await persistence.load().catch(() => null) : null;
+    const previous = stored?.kind === 'session' ? stored.tokens : tokensOf(s);
     const ended = previous ?? (s.kind === 'signed-out' ? s.ended : null);
     if (!machine.end(reason, 'local') && reason === 'logout') machine.dispatch({ type: 'superseded', cause: new SessionEndedError('logout') });
     await persistence.clear();

@@ -23,6 +23,22 @@ describe('logout racing dispose', () => {
     expect(server.keys('ada').every((key) => key.revokedAt !== null)).toBe(true);
   });
 
+  it('logout() while the stored session is still being read, then dispose(): the stored refresh token is revoked, the store emptied', async () => {
+    const server = env.server();
+    const network = trackedFetch();
+    const storage = memoryStorage();
+    await signIn(env.client({ storage, fetch: network.fetch }));
+    const auth = env.client({ storage, fetch: network.fetch });
+    expect(auth.session.status).toBe('loading');
+    const out = auth.logout();
+    auth.dispose();
+    await out.catch(() => undefined);
+    await flush();
+    await network.idle();
+    expect(await storage.getItem(KEY)).toBeNull();
+    expect(server.keys('ada').every((key) => key.revokedAt !== null)).toBe(true);
+  });
+
   it('logout() then dispose() while a refresh is on the way: its rotated tokens never land in the store after the logout', async () => {
     const server = env.server({ accessTokenTtl: 60 });
     const network = trackedFetch();
