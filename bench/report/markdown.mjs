@@ -90,11 +90,11 @@ function sizeSection(results) {
     '',
     'esbuild bundle (browser, ESM, minified) of the built package, gzip level 9 as size-limit measures. "Own code" leaves npm dependencies external (tokenflight\'s are ky, mitt and jwt-decode, about 9 kB min+gzip together); the hand-written rows measure the code in `bench/clients/`.',
     '',
-    'tokenflight\'s scenarios (what an app imports from `tokenflight`, measured by this run) beside the main entry of other auth clients, own code min+gzip in kB (1,000 bytes). The other clients\' figures are as measured in the issue (esbuild min + gzip -9, own code of the main entry), not re-measured here; they do different amounts of work, so read them as anchors, not as a ranking.',
+    'tokenflight\'s scenarios (what an app imports from `tokenflight`, measured by this run) beside the main entry of other auth clients, own code min+gzip in kB (1,000 bytes). The other clients\' figures are quoted from an earlier side-by-side measurement (esbuild min + gzip -9, own code of the main entry), not re-measured here; they do different amounts of work, so read them as anchors, not as a ranking.',
     '',
     table(['client', 'imports', 'source', 'own code min+gzip (kB)'], [
       ...ours.map((r) => [`**${r.label}**`, importsOf(r), 'measured by this run', kB(r.ownGzipBytes)]),
-      ...ANCHORS.map((a) => [`${a.name}${a.note ? ` (${a.note})` : ''}`, 'main entry', 'as measured in the issue, not re-measured here', a.kB.toFixed(1)]),
+      ...ANCHORS.map((a) => [`${a.name}${a.note ? ` (${a.note})` : ''}`, 'main entry', 'quoted (earlier side-by-side measurement), not re-measured here', a.kB.toFixed(1)]),
     ], 3),
     '',
     'Every entry this run measured, in bytes:',

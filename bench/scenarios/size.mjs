@@ -27,7 +27,7 @@ export const ENTRIES = [
 
 /**
  * Other auth clients' own code (min+gzip -9 of the main entry, esbuild), in kB of 1,000 bytes, as
- * measured in the issue: quoted beside tokenflight's rows, not re-measured by the bench.
+ * quoted from an earlier side-by-side measurement: beside tokenflight's rows, not re-measured by the bench.
  */
 export const ANCHORS = [
   { name: 'oidc-client-ts', kB: 17.6, note: '18.0 kB with its dependencies' },
