@@ -30,10 +30,10 @@ export async function saveTransaction(store: TransactionStore, state: string, tr
   await store.setItem(PREFIX + state, JSON.stringify(transaction));
 }
 
-/** Takes the transaction of `state` out of the store (single use); `null` when unknown, expired or unreadable. */
 /** A promise of any realm (an adapter's own, another frame's): `instanceof Promise` would miss those. */
 const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 
+/** Takes the transaction of `state` out of the store (single use); `null` when unknown, expired or unreadable. */
 export async function takeTransaction(store: TransactionStore, state: string, now: number): Promise<Transaction | null> {
   // A synchronous store (sessionStorage) is read and emptied in one step: two callbacks handled at once
   // (React StrictMode's double effect, two flows on one store) never both get the verifier, so the code is

@@ -8,8 +8,6 @@ import { tokensOf } from './state';
 import { createStorageSync, type RemoteLogout } from './storage-sync';
 import { fingerprint, sameSessionId, type TokenSet } from './token-set';
 
-export type { StartResult } from './starts';
-
 export type CoordinatorOptions = RefresherOptions & Omit<StartsOptions, 'endpoint'> & Omit<MachineOptions, 'revoke'>;
 
 /**

@@ -13,7 +13,7 @@ export interface RemoteLogout {
 }
 
 /** What the store, changed by another context, means for this client's session. */
-export type Follow =
+type Follow =
   /** Another session is in the store (another tab signed in): it starts here, ending this one. */
   | { kind: 'other-session'; tokens: TokenSet }
   /** Newer tokens of this session. */
@@ -23,7 +23,7 @@ export type Follow =
   | { kind: 'nothing' };
 
 /** `refreshing`: a refresh of this session is in flight (it re-reads the store under the lock and adopts from there). */
-export function follow(loaded: LoadResult, s: SessionState, refreshing: boolean): Follow {
+function follow(loaded: LoadResult, s: SessionState, refreshing: boolean): Follow {
   const t = s.kind === 'active' ? s.tokens : null;
   if (loaded.kind === 'session') {
     const stored = loaded.tokens;
@@ -39,7 +39,7 @@ export function follow(loaded: LoadResult, s: SessionState, refreshing: boolean)
  * no later than the logout — also one that never reached the store (a failed write). A session that
  * began after it (a login here since) is kept.
  */
-export const logoutEnds = (message: RemoteLogout, s: Active): boolean =>
+const logoutEnds = (message: RemoteLogout, s: Active): boolean =>
   (message.sid !== null && sameSessionId(message.sid, s.tokens.sessionId)) || (message.at !== null ? s.since.at <= message.at : s.since.generation <= message.generation);
 
 export interface StorageSyncDeps {
