@@ -57,23 +57,25 @@ async function signerOf(pair: CryptoKeyPair, subtle: SubtleCrypto): Promise<Dpop
 
 /**
  * IndexedDB where it works; memory for this page where it refuses from the start (private browsing, storage
- * blocked by policy): DPoP keeps working, the key lives as long as the page. Once IndexedDB has answered,
- * its later failures are errors (a switch then would lose the key a session is bound to).
+ * blocked by policy): DPoP keeps working, the key lives as long as the page. A first failure is tried once
+ * more before memory is chosen (a passing hiccup must not hide the key a stored session is bound to, which
+ * would end that session with `dpop-key-lost`). Once IndexedDB has answered, its later failures are errors
+ * (a switch then would lose the key a session is bound to).
  */
-function browserKeyStore(): DpopKeyStore {
-  const persistent = indexedDbKeyStore();
+export function browserKeyStore(persistent: DpopKeyStore = indexedDbKeyStore()): DpopKeyStore {
   let store: DpopKeyStore | undefined;
   const use = async <T>(work: (store: DpopKeyStore) => Promise<T>): Promise<T> => {
     if (store !== undefined) return work(store);
+    let result: T;
     try {
-      const result = await work(persistent);
-      store ??= persistent;
-      return result;
+      result = await work(persistent).catch(() => work(persistent));
     } catch (error) {
       if (store === persistent) throw error;
       store ??= memoryKeyStore();
       return work(store);
     }
+    store ??= persistent;
+    return result;
   };
   return { get: (name) => use((s) => s.get(name)), add: (name, pair) => use((s) => s.add(name, pair)), delete: (name) => use((s) => s.delete(name)) };
 }

@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { dpop, isSessionEndedError, memoryKeyStore, memoryStorage, webCryptoKeys, type DpopKeySource, type DpopSigner, type PublicJwk } from '../../src';
+import { browserKeyStore } from '../../src/dpop/webcrypto-keys';
 import { leeway } from '../../src/testing';
 import { until } from '../dialects/support';
 import { tabs } from '../tabs/support';
@@ -175,5 +176,37 @@ describe('a browser whose IndexedDB refuses to open (private mode, blocked stora
     }
     expect(server.counters).toMatchObject({ dpopProofsRejected: {} });
     expect(server.keys('ada').map((key) => server.dpop.boundKey(key.jti))).toEqual([expect.any(String)]);
+  });
+});
+
+describe('a browser whose IndexedDB fails once on first use (a passing hiccup)', () => {
+  it('tries it once more before falling back to memory: the stored key a session is bound to is still found', async () => {
+    const stored = memoryKeyStore();
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+    await stored.add('tokenflight', pair);
+    let failures = 1;
+    const flaky = {
+      get: (name: string) => (failures-- > 0 ? Promise.reject(new DOMException('transient', 'UnknownError')) : stored.get(name)),
+      add: (name: string, p: CryptoKeyPair) => stored.add(name, p),
+      delete: (name: string) => stored.delete(name),
+    };
+    const keys = browserKeyStore(flaky);
+    expect(await keys.get('tokenflight')).toBe(pair);
+    // Latched on IndexedDB: a key added later lands there too.
+    await keys.delete('tokenflight');
+    expect(await stored.get('tokenflight')).toBeUndefined();
+  });
+
+  it('falls back to memory for the page when it fails twice (private browsing), and stays there', async () => {
+    const failing = {
+      get: () => Promise.reject(new DOMException('blocked', 'InvalidStateError')),
+      add: () => Promise.reject(new DOMException('blocked', 'InvalidStateError')),
+      delete: () => Promise.reject(new DOMException('blocked', 'InvalidStateError')),
+    };
+    const keys = browserKeyStore(failing);
+    expect(await keys.get('tokenflight')).toBeUndefined();
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+    expect(await keys.add('tokenflight', pair)).toBe(pair);
+    expect(await keys.get('tokenflight')).toBe(pair);
   });
 });
