@@ -9,7 +9,7 @@ const caught = <T>(promise: Promise<T>): Promise<unknown> => promise.then(() => 
 const SLOW_DOWN = { type: 'status', status: 429, body: '{"error":"slow_down"}', headers: { 'retry-after': '30', 'content-type': 'application/json' } } as const;
 const DOWN = { type: 'status', status: 503, body: '{"error":"temporarily_unavailable"}', headers: { 'content-type': 'application/json' } } as const;
 
-describe('review: cross-tab backoff', () => {
+describe('regression: cross-tab backoff', () => {
   it('a refresh already waiting for the lock in another tab is not sent after the holder got Retry-After', async () => {
     const server = env.server({ accessTokenTtl: 60 });
     const { clients } = tabs(env, 2, { autoRefresh: false });
@@ -45,7 +45,7 @@ describe('review: cross-tab backoff', () => {
   });
 });
 
-describe('review: Retry-After and tabs that were not listening yet', () => {
+describe('regression: Retry-After and tabs that were not listening yet', () => {
   it('a tab opened during another tab\'s Retry-After does not refresh before it', async () => {
     const server = env.server({ accessTokenTtl: 60 });
     const t = tabs(env, 1, { autoRefresh: false });
@@ -66,7 +66,7 @@ describe('review: Retry-After and tabs that were not listening yet', () => {
   });
 });
 
-describe('review: cookie mode with a shared store', () => {
+describe('regression: cookie mode with a shared store', () => {
   it('two tabs sharing one store and channel reload at once: one cookie refresh, one session, no replaced end', async () => {
     const server = env.server({ cookieMode: true, rotation: 'strict' });
     const jar = cookieJar();
@@ -85,7 +85,7 @@ describe('review: cookie mode with a shared store', () => {
   });
 });
 
-describe('review: a login is refused only by a logout, a newer login or dispose', () => {
+describe('regression: a login is refused only by a logout, a newer login or dispose', () => {
   it('cookie mode: refresh() while signed out does not refuse a login in flight', async () => {
     const server = env.server({ cookieMode: true });
     const jar = cookieJar();
@@ -104,7 +104,7 @@ describe('review: a login is refused only by a logout, a newer login or dispose'
   });
 });
 
-describe('review: a request never carries the token of a session its tab already ended', () => {
+describe('regression: a request never carries the token of a session its tab already ended', () => {
   it('DPoP: a logout while the proof of a request is being computed does not let the request go out with the ended token', async () => {
     const server = env.server({ accessTokenTtl: 60 });
     let pause: { entered: () => void; gate: Promise<void> } | null = null;
@@ -135,7 +135,7 @@ describe('review: a request never carries the token of a session its tab already
   });
 });
 
-describe('review: a refresh token that got a terminal answer is never sent again by any tab', () => {
+describe('regression: a refresh token that got a terminal answer is never sent again by any tab', () => {
   it('two instances started from the same refresh key: after one got invalid_grant for it, the other never sends it', async () => {
     const server = env.server({ accessTokenTtl: 60 });
     const { refreshKey, jti } = await server.mintRefreshKey({ username: 'ada', audience: 'tokenflight-api', lifetime: 3600 });
@@ -161,7 +161,7 @@ describe('review: a refresh token that got a terminal answer is never sent again
   });
 });
 
-describe('review: a tab of the previous version refreshing a shared legacy session', () => {
+describe('regression: a tab of the previous version refreshing a shared legacy session', () => {
   it('a rotation written without sid (0.1.x layout) is a refresh of the same session here, not another login', async () => {
     const server = env.server({ accessTokenTtl: 600 });
     const KEY = 'tokenflight.session';
