@@ -1,3 +1,5 @@
+import type { IssuedPair } from '../sessions';
+
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 export type HeaderInit = Readonly<Record<string, string>>;
@@ -12,6 +14,18 @@ export function json(status: number, body: unknown, headers: HeaderInit = {}): R
 /** RFC 6749 §5.1/§5.2 style: JSON, no-store, no-cache. */
 export function oauthJson(status: number, body: unknown, headers: HeaderInit = {}): Response {
   return json(status, body, { Pragma: 'no-cache', ...headers });
+}
+
+/** RFC 6749 §5.1 token answer for an issued pair; `extra` adds fields such as an OpenID `id_token`. */
+export function tokenBody(pair: IssuedPair, extra: Readonly<Record<string, string>> = {}): Response {
+  return oauthJson(200, {
+    access_token: pair.accessToken,
+    token_type: pair.tokenType,
+    expires_in: pair.expiresIn,
+    refresh_token: pair.refreshToken,
+    scope: pair.scope,
+    ...extra,
+  });
 }
 
 /** RFC 6749 §5.2 error; invalid_client defaults to 401 with a Basic challenge. */

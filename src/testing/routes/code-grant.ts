@@ -1,7 +1,7 @@
 import type { ServerContext } from '../context';
 import { bindFamily } from '../dpop/binding';
 import { base64UrlEncode, utf8 } from '../encoding';
-import { oauthError, oauthJson } from '../http/responses';
+import { oauthError, tokenBody } from '../http/responses';
 import { hasScope } from '../scope';
 import { issuerOf } from './authorize-routes';
 
@@ -51,12 +51,5 @@ export async function codeGrant(ctx: ServerContext, request: Request, params: UR
   const idToken = hasScope(grant.scope, 'openid')
     ? await ctx.idTokens.issue({ issuer: issuerOf(request), clientId: grant.clientId, user: grant.user, nonce: grant.nonce, authTime: grant.authTime, sid: started.record.familyId })
     : undefined;
-  return oauthJson(200, {
-    access_token: pair.accessToken,
-    token_type: pair.tokenType,
-    expires_in: pair.expiresIn,
-    refresh_token: pair.refreshToken,
-    scope: pair.scope,
-    ...(idToken === undefined ? {} : { id_token: idToken }),
-  });
+  return tokenBody(pair, idToken === undefined ? {} : { id_token: idToken });
 }

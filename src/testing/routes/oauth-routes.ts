@@ -1,9 +1,8 @@
 import type { ServerContext } from '../context';
 import { bindFamily, refuseUnboundUse } from '../dpop/binding';
-import { oauthError, oauthJson, raw } from '../http/responses';
+import { oauthError, raw, tokenBody } from '../http/responses';
 import { isFormRequest, readBasicClient, readForm } from '../http/request-data';
 import { isSubsetScope, normaliseScope } from '../scope';
-import type { IssuedPair } from '../sessions';
 import { codeGrant } from './code-grant';
 import type { RouteHandler } from './route-types';
 
@@ -23,16 +22,6 @@ function identifyClient(ctx: ServerContext, request: Request, params: URLSearchP
   }
   if (!ctx.options.clients.some((client) => client.clientId === clientId)) return { ok: false, response: oauthError('invalid_client', 'Unknown client') };
   return { ok: true, clientId };
-}
-
-function tokenBody(pair: IssuedPair): Response {
-  return oauthJson(200, {
-    access_token: pair.accessToken,
-    token_type: pair.tokenType,
-    expires_in: pair.expiresIn,
-    refresh_token: pair.refreshToken,
-    scope: pair.scope,
-  });
 }
 
 async function passwordGrant(ctx: ServerContext, request: Request, params: URLSearchParams): Promise<Response> {
