@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isLoginError, isSessionEndedError, memoryStorage, type AuthClient, type StorageAdapter } from '../../src';
 import { flush, hold, jump, record, setup, signIn } from '../client/support';
+import { fakeWebStorage } from '../storage-client/support';
 import { tabs } from './support';
 
 const env = setup();
@@ -130,16 +131,7 @@ describe('generations across tabs', () => {
 describe('logout is final for every tab of the store', () => {
   it('a session whose write failed is ended by another tab\'s logout, and is never written back', async () => {
     const server = env.server({ accessTokenTtl: 2, rotation: 'strict' });
-    const data = new Map<string, string>();
-    let failing = false;
-    const storage: StorageAdapter = {
-      getItem: (key) => data.get(key) ?? null,
-      setItem: (key, value) => {
-        if (failing) throw new Error('QuotaExceededError');
-        data.set(key, value);
-      },
-      removeItem: (key) => void data.delete(key),
-    };
+    const { storage, data, failWrites } = fakeWebStorage();
     const { clients } = tabs(env, 2, { storage });
     const [one, two] = clients as [AuthClient, AuthClient];
     // A shared session first (both tabs see its generations), ended; then a login whose write fails.
@@ -149,9 +141,9 @@ describe('logout is final for every tab of the store', () => {
     await adopted(two, 2);
     await one.logout();
     await flush(10);
-    failing = true;
+    failWrites(true);
     await signIn(one);
-    failing = false;
+    failWrites(false);
     expect(data.has(KEY)).toBe(false);
     const logOne = record(one);
     await two.logout();
@@ -169,21 +161,13 @@ describe('logout is final for every tab of the store', () => {
 
   it('an empty store is not a refresh\'s to fill: two logins that failed to write stay apart, nothing switches silently', async () => {
     const server = env.server({ accessTokenTtl: 600, rotation: 'strict', users: USERS });
-    const data = new Map<string, string>();
-    let failing = true;
-    const storage: StorageAdapter = {
-      getItem: (key) => data.get(key) ?? null,
-      setItem: (key, value) => {
-        if (failing) throw new Error('QuotaExceededError');
-        data.set(key, value);
-      },
-      removeItem: (key) => void data.delete(key),
-    };
+    const { storage, data, failWrites } = fakeWebStorage();
+    failWrites(true);
     const { clients } = tabs(env, 2, { storage, autoRefresh: false });
     const [zero, one] = clients as [AuthClient, AuthClient];
     await asBob(one);
     await signIn(zero);
-    failing = false;
+    failWrites(false);
     const logZero = record(zero);
     await one.refresh();
     await flush(20);
